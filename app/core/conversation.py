@@ -1,0 +1,81 @@
+"""An in-memory conversation: the messages of one chat and the request history they make.
+
+The SQLite store (a later step) persists the same shapes; until then this is the single
+source of truth the chat controller reads and writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from app.api.events import Usage
+
+
+class Status(StrEnum):
+    """Life cycle of a message; user messages are always complete."""
+
+    STREAMING = "streaming"
+    COMPLETE = "complete"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
+@dataclass
+class Message:
+    """One turn of the conversation."""
+
+    role: str
+    content: str = ""
+    reasoning: str = ""
+    model: str | None = None
+    status: Status = Status.COMPLETE
+    finish_reason: str | None = None
+    error: str | None = None
+    usage: Usage | None = None
+
+    def to_request(self) -> dict[str, Any]:
+        """This message as an OpenAI-compatible ``messages`` item."""
+        return {"role": self.role, "content": self.content}
+
+
+@dataclass
+class Conversation:
+    """The ordered messages of one chat, with an optional system prompt."""
+
+    system_prompt: str = ""
+    messages: list[Message] = field(default_factory=list)
+
+    def add_user(self, text: str) -> Message:
+        message = Message(role="user", content=text)
+        self.messages.append(message)
+        return message
+
+    def start_reply(self, model: str) -> Message:
+        message = Message(role="assistant", model=model, status=Status.STREAMING)
+        self.messages.append(message)
+        return message
+
+    def last_user(self) -> Message | None:
+        for message in reversed(self.messages):
+            if message.role == "user":
+                return message
+        return None
+
+    def request_messages(self) -> list[dict[str, Any]]:
+        """The history sent with the next request.
+
+        Failed replies and replies with no text are left out; a cancelled reply is sent
+        with what arrived, so the model sees what the user saw.
+        """
+        items: list[dict[str, Any]] = []
+        if self.system_prompt:
+            items.append({"role": "system", "content": self.system_prompt})
+        for message in self.messages:
+            if message.role == "assistant" and (
+                message.status in (Status.FAILED, Status.STREAMING) or not message.content
+            ):
+                continue
+            items.append(message.to_request())
+        return items

@@ -1,0 +1,161 @@
+"""Provider presets: where the MiMo API lives and which keys it takes.
+
+Xiaomi's pay-as-you-go keys start ``sk-``, Token Plan (subscription) keys start
+``tp-``, and the two are not interchangeable; :func:`key_warning` catches the mix-up
+before the first request fails with a bare 401.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from urllib.parse import urlsplit, urlunsplit
+
+DEFAULT_PROVIDER_ID = "mimo-v2"
+CUSTOM_PROVIDER_ID = "custom"
+
+# Believed to be Xiaomi's developer console, where keys are created; not verified.
+_XIAOMI_CONSOLE = "https://platform.xiaomimimo.com"
+
+_PAYG_PREFIX = "sk-"
+_TOKEN_PLAN_PREFIX = "tp-"
+
+
+@dataclass(frozen=True)
+class ProviderPreset:
+    """A ready-made endpoint.
+
+    Attributes:
+        id: Stable id stored in the settings.
+        name: Display name.
+        base_url: API base URL ("" for the custom preset: the user types it).
+        wire: Wire format, ``"openai"`` or ``"anthropic"``.
+        key_hint: Placeholder for the key field, e.g. ``"sk-..."``; "" when unknown.
+        keys_url: Where the user creates keys, or None when not known.
+    """
+
+    id: str
+    name: str
+    base_url: str
+    wire: str
+    key_hint: str
+    keys_url: str | None
+
+
+def _token_plan(region: str, place: str) -> ProviderPreset:
+    return ProviderPreset(
+        id=f"token-plan-{region}",
+        name=f"Xiaomi MiMo Token Plan ({place})",
+        base_url=f"https://token-plan-{region}.xiaomimimo.com/v1",
+        wire="openai",
+        key_hint="tp-...",
+        keys_url=_XIAOMI_CONSOLE,
+    )
+
+
+_ALL = (
+    ProviderPreset(
+        id=DEFAULT_PROVIDER_ID,
+        name="MiMo API",
+        base_url="https://api.mimo-v2.com/v1",
+        wire="openai",
+        key_hint="sk-...",
+        keys_url=None,
+    ),
+    ProviderPreset(
+        id="xiaomi",
+        name="Xiaomi MiMo (pay-as-you-go)",
+        base_url="https://api.xiaomimimo.com/v1",
+        wire="openai",
+        key_hint="sk-...",
+        keys_url=_XIAOMI_CONSOLE,
+    ),
+    ProviderPreset(
+        id="xiaomi-anthropic",
+        name="Xiaomi MiMo (pay-as-you-go, Anthropic format)",
+        base_url="https://api.xiaomimimo.com/anthropic",
+        wire="anthropic",
+        key_hint="sk-...",
+        keys_url=_XIAOMI_CONSOLE,
+    ),
+    _token_plan("cn", "China"),
+    _token_plan("sgp", "Singapore"),
+    _token_plan("ams", "Europe"),
+    ProviderPreset(
+        id=CUSTOM_PROVIDER_ID,
+        name="Custom endpoint",
+        base_url="",
+        wire="openai",
+        key_hint="",
+        keys_url=None,
+    ),
+)
+
+PRESETS: Mapping[str, ProviderPreset] = MappingProxyType({p.id: p for p in _ALL})
+"""Every preset by id, in display order (the default first, custom last)."""
+
+
+def preset(preset_id: str) -> ProviderPreset:
+    """The preset with ``preset_id``; an unknown id gives the custom preset."""
+    return PRESETS.get(preset_id, PRESETS[CUSTOM_PROVIDER_ID])
+
+
+def normalise_base_url(url: str) -> str:
+    """Clean up a base URL typed by the user.
+
+    Strips surrounding spaces and trailing slashes and lower-cases the scheme.
+
+    Raises:
+        ValueError: With a message for the user when the URL is empty, not http(s),
+            has no host, an invalid port, spaces, a query or a fragment.
+    """
+    text = url.strip().rstrip("/")
+    if not text:
+        raise ValueError("Enter the server address, for example https://api.mimo-v2.com/v1.")
+    if any(ch.isspace() for ch in text):
+        raise ValueError("The server address must not contain spaces.")
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise ValueError("The server address must start with https:// or http://.")
+    if not parts.hostname:
+        raise ValueError("The server address has no host name.")
+    try:
+        parts.port  # noqa: B018 - parsing the port validates it
+    except ValueError:
+        raise ValueError("The port number in the server address is not valid.") from None
+    if parts.query or parts.fragment or "?" in text or "#" in text:
+        raise ValueError("The server address must not contain '?' or '#'.")
+    return urlunsplit((scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+
+
+def _expected_prefix(p: ProviderPreset) -> str | None:
+    for prefix in (_PAYG_PREFIX, _TOKEN_PLAN_PREFIX):
+        if p.key_hint.startswith(prefix):
+            return prefix
+    return None
+
+
+def key_warning(p: ProviderPreset, key: str) -> str | None:
+    """A hint for the user when ``key`` looks like the wrong kind for ``p``.
+
+    A Token Plan key (``tp-``) on a pay-as-you-go preset, or a pay-as-you-go key
+    (``sk-``) on a Token Plan preset, gets a warning; anything else (including the
+    custom preset and keys of unknown shape) gets None. The key is never quoted.
+    """
+    expected = _expected_prefix(p)
+    key = key.strip()
+    if expected is None or not key or key.startswith(expected):
+        return None
+    if expected == _PAYG_PREFIX and key.startswith(_TOKEN_PLAN_PREFIX):
+        return (
+            f"This looks like a Token Plan key (tp-...), but {p.name} takes pay-as-you-go "
+            "keys (sk-...). Choose the Token Plan preset for your region instead."
+        )
+    if expected == _TOKEN_PLAN_PREFIX and key.startswith(_PAYG_PREFIX):
+        return (
+            f"This looks like a pay-as-you-go key (sk-...), but {p.name} takes Token Plan "
+            "keys (tp-...). Choose a pay-as-you-go preset instead."
+        )
+    return None

@@ -1,0 +1,148 @@
+"""The app's settings, kept in a small JSON file (``config_dir/settings.json``).
+
+Loading never raises: a missing file gives the defaults, a field of the wrong type gets
+its default, and a corrupt file is kept aside as ``settings.json.bad-<timestamp>`` for
+the user to inspect. Keys this version does not know are kept in :attr:`Settings.extra`
+and written back unchanged, so an older build does not wipe a newer build's settings.
+
+The API key is never part of the settings: it lives in the secret store
+(:mod:`app.core.secrets`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from app.core.catalogue import DEFAULT_MODEL
+from app.core.paths import atomic_write_bytes
+from app.core.providers import DEFAULT_PROVIDER_ID, PRESETS
+
+_log = logging.getLogger(__name__)
+
+SETTINGS_FILE_NAME = "settings.json"
+
+
+@dataclass
+class Settings:
+    """User settings.
+
+    Attributes:
+        provider_id: Id of the provider preset (see :mod:`app.core.providers`).
+        base_url: API base URL in use (the preset's, or the user's for a custom one).
+        model: Id of the selected model.
+        thinking: Thinking mode override; None means the model's default.
+        window_geometry: Base64 of Qt's ``saveGeometry()`` bytes; opaque here.
+        extra: Every other top-level key, by name. Written back at the top level of
+            the file; a key that collides with a field name is ignored on save.
+    """
+
+    provider_id: str = DEFAULT_PROVIDER_ID
+    base_url: str = PRESETS[DEFAULT_PROVIDER_ID].base_url
+    model: str = DEFAULT_MODEL
+    thinking: bool | None = None
+    window_geometry: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(Settings) if f.name != "extra")
+
+
+def _valid(name: str, value: Any) -> bool:
+    if name in ("provider_id", "model"):
+        return isinstance(value, str) and bool(value.strip())
+    if name == "base_url":
+        return isinstance(value, str)
+    if name == "thinking":
+        return value is None or isinstance(value, bool)
+    if name == "window_geometry":
+        return value is None or isinstance(value, str)
+    return False  # pragma: no cover - every field is handled above
+
+
+def _keep_aside(path: Path) -> Path | None:
+    """Rename ``path`` to ``<name>.bad-<timestamp>``; returns the new path or None."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.bad-{stamp}")
+    counter = 1
+    while target.exists():
+        target = path.with_name(f"{path.name}.bad-{stamp}-{counter}")
+        counter += 1
+    try:
+        os.replace(path, target)
+    except OSError:
+        _log.warning("could not move the bad settings file %s aside", path, exc_info=True)
+        return None
+    return target
+
+
+def load_settings(path: Path) -> Settings:
+    """Read the settings from ``path``; never raises.
+
+    A missing or unreadable file gives the defaults. A file that is not a JSON object
+    is moved aside and gives the defaults. Fields of the wrong type get their defaults;
+    the original file is moved aside and the repaired settings are written back (best
+    effort).
+    """
+    try:
+        raw_text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        return Settings()
+    except (OSError, UnicodeDecodeError):
+        _log.warning("could not read settings from %s", path, exc_info=True)
+        if path.is_file():
+            _keep_aside(path)
+        return Settings()
+    try:
+        data = json.loads(raw_text)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        moved = _keep_aside(path)
+        _log.warning("settings file %s is corrupt; kept as %s, using defaults", path, moved)
+        return Settings()
+
+    settings = Settings()
+    bad: list[str] = []
+    for name in _FIELD_NAMES:
+        if name not in data:
+            continue
+        value = data[name]
+        if _valid(name, value):
+            setattr(settings, name, value)
+        else:
+            bad.append(name)
+    settings.extra = {k: v for k, v in data.items() if k not in _FIELD_NAMES}
+    if bad:
+        moved = _keep_aside(path)
+        _log.warning("settings %s had bad values for %s; original kept as %s", path, bad, moved)
+        try:
+            save_settings(path, settings)
+        except OSError:
+            _log.warning("could not write repaired settings to %s", path, exc_info=True)
+    return settings
+
+
+def settings_to_json(settings: Settings) -> dict[str, Any]:
+    """The settings as the JSON object stored on disk (fields first, then extras)."""
+    data: dict[str, Any] = {name: getattr(settings, name) for name in _FIELD_NAMES}
+    for key, value in settings.extra.items():
+        if key not in data:
+            data[key] = value
+    return data
+
+
+def save_settings(path: Path, settings: Settings) -> None:
+    """Write the settings to ``path`` atomically (temp file, fsync, ``os.replace``).
+
+    Raises:
+        OSError: When the file cannot be written; the old file is then unchanged.
+        TypeError: When ``extra`` holds a value JSON cannot represent.
+    """
+    text = json.dumps(settings_to_json(settings), indent=2, ensure_ascii=False) + "\n"
+    atomic_write_bytes(path, text.encode("utf-8"))

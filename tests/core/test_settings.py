@@ -1,0 +1,146 @@
+"""Tests of the JSON settings file."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+
+from app.core.catalogue import DEFAULT_MODEL
+from app.core.providers import PRESETS
+from app.core.settings import Settings, load_settings, save_settings
+
+
+def _bad_copies(folder: Path) -> list[Path]:
+    return sorted(folder.glob("settings.json.bad-*"))
+
+
+def test_missing_file_gives_defaults(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path / "settings.json")
+    assert settings == Settings()
+    assert settings.provider_id == "mimo-v2"
+    assert settings.base_url == PRESETS["mimo-v2"].base_url
+    assert settings.model == DEFAULT_MODEL
+    assert settings.thinking is None
+    assert settings.extra == {}
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_round_trip_keeps_every_field(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    original = Settings(
+        provider_id="custom",
+        base_url="http://localhost:8080/v1",
+        model="mimo-v2-omni",
+        thinking=True,
+        window_geometry="AdnQywADAAA=",
+        extra={"tts_voice": "default_en", "nested": {"a": [1, 2]}},
+    )
+    save_settings(path, original)
+    assert load_settings(path) == original
+
+
+def test_unknown_keys_survive_load_and_save(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"model": "mimo-v2-pro", "future_option": {"x": 1}, "n": 3}))
+    settings = load_settings(path)
+    assert settings.model == "mimo-v2-pro"
+    assert settings.extra == {"future_option": {"x": 1}, "n": 3}
+    settings.thinking = False
+    save_settings(path, settings)
+    on_disk = json.loads(path.read_text())
+    assert on_disk["future_option"] == {"x": 1}
+    assert on_disk["n"] == 3
+    assert on_disk["thinking"] is False
+
+
+def test_extra_key_cannot_override_a_field_on_save(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    save_settings(path, Settings(model="mimo-v2-pro", extra={"model": "evil"}))
+    assert json.loads(path.read_text())["model"] == "mimo-v2-pro"
+
+
+def test_corrupt_json_gives_defaults_and_is_kept_aside(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text('{"model": "mimo-v2-pro",')
+    assert load_settings(path) == Settings()
+    bad = _bad_copies(tmp_path)
+    assert len(bad) == 1
+    assert bad[0].read_text() == '{"model": "mimo-v2-pro",'
+    assert not path.exists()
+
+
+def test_json_that_is_not_an_object_is_corrupt(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text("[1, 2, 3]")
+    assert load_settings(path) == Settings()
+    assert len(_bad_copies(tmp_path)) == 1
+
+
+def test_invalid_utf8_is_corrupt(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_bytes(b'{"model": "\xff"}')
+    assert load_settings(path) == Settings()
+    assert len(_bad_copies(tmp_path)) == 1
+
+
+def test_two_corrupt_files_in_one_second_keep_both_copies(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text("nope 1")
+    load_settings(path)
+    path.write_text("nope 2")
+    load_settings(path)
+    assert sorted(p.read_text() for p in _bad_copies(tmp_path)) == ["nope 1", "nope 2"]
+
+
+def test_wrong_types_get_defaults_only_for_the_bad_fields(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    original = {
+        "provider_id": 42,
+        "base_url": "http://localhost:1234/v1",
+        "model": "",
+        "thinking": "yes",
+        "window_geometry": "AAAA",
+        "keep_me": True,
+    }
+    path.write_text(json.dumps(original))
+    settings = load_settings(path)
+    assert settings.provider_id == Settings().provider_id
+    assert settings.model == Settings().model
+    assert settings.thinking is None
+    assert settings.base_url == "http://localhost:1234/v1"
+    assert settings.window_geometry == "AAAA"
+    assert settings.extra == {"keep_me": True}
+    # The original is kept for inspection and the file on disk is repaired.
+    bad = _bad_copies(tmp_path)
+    assert len(bad) == 1
+    assert json.loads(bad[0].read_text()) == original
+    assert load_settings(path) == settings
+    assert len(_bad_copies(tmp_path)) == 1
+
+
+def test_save_is_atomic_and_leaves_no_temp_files(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    for model in ("a", "b", "c"):
+        save_settings(path, Settings(model=model))
+    assert os.listdir(tmp_path) == ["settings.json"]
+    assert load_settings(path).model == "c"
+
+
+def test_failed_save_keeps_the_old_file_and_leaves_no_temp(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    save_settings(path, Settings(model="old"))
+    try:
+        save_settings(path, Settings(model="new", extra={"bad": object()}))
+    except TypeError:
+        pass
+    else:
+        raise AssertionError("an unserialisable extra must raise TypeError")
+    assert load_settings(path).model == "old"
+    assert os.listdir(tmp_path) == ["settings.json"]
+
+
+def test_settings_have_no_api_key_field() -> None:
+    names = {f.name for f in dataclasses.fields(Settings)}
+    assert not any("key" in name or "secret" in name for name in names)
