@@ -1,0 +1,246 @@
+"""The MiMo client over the OpenAI-compatible API: models, chat, streamed chat.
+
+Pure asyncio + httpx. The ``httpx.AsyncClient`` is injected (timeouts, proxies and
+transports are the caller's choice), and so is ``sleep``, so tests can watch the
+backoff without waiting for it.
+
+Failures are retried by the :class:`~app.api.retry.RetryPolicy` only while no byte of
+the reply body has arrived; a streamed request announces each retry with a
+:class:`~app.api.events.RetryScheduled` event before it sleeps. Every error leaves
+as a :class:`~app.api.errors.MimoError` whose message never contains the API key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+
+from app.api.errors import APIStatusError, ConnectionFailed, MimoError, ProtocolError, RateLimited
+from app.api.events import Finish, RetryScheduled, StreamEvent
+from app.api.http_errors import error_from_response, error_from_transport, scrub_error
+from app.api.openai_wire import (
+    ChatRequest,
+    ChatResult,
+    build_chat_body,
+    decode_stream_event,
+    load_json,
+    parse_completion,
+    parse_models,
+    result_events,
+)
+from app.api.retry import RetryPolicy
+from app.api.sse import SSEDecoder
+
+__all__ = ["ChatRequest", "ChatResult", "MimoClient"]
+
+T = TypeVar("T")
+
+_JSON = "application/json"
+_SSE = "text/event-stream"
+INCOMPLETE_REPLY = "The connection closed before the reply was complete"
+
+
+@dataclass
+class _Progress:
+    """Whether the reply body of the current attempt has begun."""
+
+    began: bool = False
+
+
+Reader = Callable[[httpx.Response, _Progress], AsyncGenerator[T, None]]
+
+
+class MimoClient:
+    """Talks to one OpenAI-compatible endpoint with one key.
+
+    Args:
+        http: The HTTP client; its timeouts apply (a read timeout is the longest
+            silence tolerated inside a streamed reply).
+        base_url: Like ``https://api.mimo-v2.com/v1``; a trailing slash is fine.
+        api_key: Sent as ``Authorization: Bearer <key>``; never put in a message.
+        retry: The retry policy; the default retries 4 times.
+        sleep: Awaited for each backoff delay.
+    """
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        base_url: str,
+        api_key: str,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._http = http
+        self._base_url = base_url.rstrip("/")
+        self._api_key = api_key
+        self._retry = retry if retry is not None else RetryPolicy()
+        self._sleep = sleep
+
+    @property
+    def base_url(self) -> str:
+        """The base URL without a trailing slash."""
+        return self._base_url
+
+    async def list_models(self) -> list[str]:
+        """The model ids the endpoint offers (``GET {base}/models``).
+
+        Raises:
+            MimoError: After the retries, or at once for a non-retryable failure.
+        """
+        return await self._last(self._attempts("GET", "/models", None, _JSON, self._read_models))
+
+    async def complete(self, request: ChatRequest) -> ChatResult:
+        """Send a chat request with ``stream: false`` and return the whole answer.
+
+        Raises:
+            MimoError: After the retries, or at once for a non-retryable failure.
+        """
+        body = build_chat_body(request, stream=False)
+        return await self._last(
+            self._attempts("POST", "/chat/completions", body, _JSON, self._read_completion)
+        )
+
+    def stream_chat(self, request: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
+        """Send a chat request with ``stream: true``; an async generator of events.
+
+        Yields :class:`RetryScheduled` before each backoff, then reasoning, text and
+        tool-call deltas, :class:`Finish` and :class:`Usage`. Closing the generator
+        (or cancelling its consumer) closes the HTTP response.
+
+        Raises:
+            MimoError: A failure before the reply began, after the retries; any
+                failure once it began (never retried).
+        """
+        body = build_chat_body(request, stream=True)
+        return self._attempts("POST", "/chat/completions", body, _SSE, self._read_stream)
+
+    async def _last(self, attempts: AsyncGenerator[T | RetryScheduled, None]) -> T:
+        async with aclosing(attempts) as items:
+            async for item in items:
+                if not isinstance(item, RetryScheduled):
+                    return item
+        raise ProtocolError("The server sent no reply")  # pragma: no cover - readers yield
+
+    async def _attempts(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None,
+        accept: str,
+        reader: Reader[T],
+    ) -> AsyncGenerator[T | RetryScheduled, None]:
+        """Run ``reader`` on the response, retrying as the policy allows."""
+        attempt = 0
+        while True:
+            progress = _Progress()
+            cause: BaseException | None = None
+            try:
+                async with self._http.stream(
+                    method, self._base_url + path, json=body, headers=self._headers(accept)
+                ) as response:
+                    if not response.is_success:
+                        raise await self._status_error(response)
+                    async with aclosing(reader(response, progress)) as items:
+                        async for item in items:
+                            yield item
+                return
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                failure = error_from_transport(exc, reply_began=progress.began)
+                cause = exc
+            except MimoError as exc:
+                failure = exc
+            scrub_error(failure, (self._api_key,))
+            if not self._retry.should_retry(failure, attempt, reply_began=progress.began):
+                if cause is not None:
+                    raise failure from cause
+                raise failure
+            retry_after = failure.retry_after if isinstance(failure, RateLimited) else None
+            delay = self._retry.delay(attempt, retry_after)
+            attempt += 1
+            yield RetryScheduled(attempt=attempt, delay=delay, error=failure)
+            await self._sleep(delay)
+
+    def _headers(self, accept: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._api_key}", "Accept": accept}
+
+    async def _status_error(self, response: httpx.Response) -> APIStatusError:
+        try:
+            body = await response.aread()
+        except httpx.HTTPError:
+            body = b""
+        return error_from_response(
+            response.status_code,
+            body,
+            response.headers,
+            now=self._retry.clock(),
+            secrets=(self._api_key,),
+        )
+
+    async def _read_models(
+        self, response: httpx.Response, progress: _Progress
+    ) -> AsyncGenerator[list[str], None]:
+        yield parse_models(load_json(await _read_body(response, progress)))
+
+    async def _read_completion(
+        self, response: httpx.Response, progress: _Progress
+    ) -> AsyncGenerator[ChatResult, None]:
+        yield parse_completion(load_json(await _read_body(response, progress)))
+
+    async def _read_stream(
+        self, response: httpx.Response, progress: _Progress
+    ) -> AsyncGenerator[StreamEvent, None]:
+        if response.headers.get("content-type", "").startswith("application/json"):
+            # A server that ignored "stream": true (or put an error in a 200 body).
+            payload = load_json(await _read_body(response, progress))
+            for event in result_events(parse_completion(payload)):
+                yield event
+            return
+        decoder = SSEDecoder()
+        finished = False
+        chunks = response.aiter_bytes()
+        try:
+            at_end = False
+            while not at_end:
+                chunk = await anext(chunks, None)
+                if chunk is None:
+                    at_end = True
+                    batch = decoder.close()
+                else:
+                    progress.began = progress.began or bool(chunk)
+                    batch = decoder.feed(chunk)
+                for sse in batch:
+                    events = decode_stream_event(sse.data, sse.event)
+                    if events is None:  # [DONE]
+                        return
+                    for event in events:
+                        finished = finished or isinstance(event, Finish)
+                        yield event
+        finally:
+            await _aclose(chunks)
+        if not finished:
+            raise ConnectionFailed(INCOMPLETE_REPLY)
+
+
+async def _read_body(response: httpx.Response, progress: _Progress) -> bytes:
+    parts: list[bytes] = []
+    chunks = response.aiter_bytes()
+    try:
+        async for chunk in chunks:
+            progress.began = progress.began or bool(chunk)
+            parts.append(chunk)
+    finally:
+        await _aclose(chunks)
+    return b"".join(parts)
+
+
+async def _aclose(iterator: AsyncIterator[bytes]) -> None:
+    """Close an async generator at once rather than when it is collected."""
+    aclose = getattr(iterator, "aclose", None)
+    if aclose is not None:
+        await aclose()

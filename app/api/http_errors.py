@@ -1,0 +1,168 @@
+"""Turn HTTP error statuses, error bodies and httpx exceptions into typed errors.
+
+Every message is written for the user, and every text that came from the server is
+passed through :func:`redact` so that a key the server echoes never reaches a message.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import httpx
+
+from app.api.errors import (
+    APIStatusError,
+    AuthError,
+    BadRequest,
+    Conflict,
+    ConnectionFailed,
+    ContentFiltered,
+    MimoError,
+    NotFound,
+    ProtocolError,
+    QuotaError,
+    RateLimited,
+    ServerError,
+    Timeout,
+)
+from app.api.retry import parse_retry_after
+
+_MAX_MESSAGE = 300
+_REDACTED = "[redacted]"
+
+_STATUS_ERRORS: dict[int, tuple[type[APIStatusError], str]] = {
+    400: (BadRequest, "The server rejected the request"),
+    401: (AuthError, "The API key was rejected"),
+    402: (QuotaError, "The account balance is exhausted"),
+    403: (AuthError, "The API key was rejected"),
+    404: (NotFound, "The model or address was not found"),
+    408: (Conflict, "The server timed out waiting for the request"),
+    409: (Conflict, "The server reported a conflict"),
+    413: (BadRequest, "The request is too large"),
+    421: (ContentFiltered, "The content filter blocked this request"),
+    422: (BadRequest, "The server rejected the request"),
+    429: (RateLimited, "Too many requests"),
+}
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """Replace every occurrence of each non-empty secret in ``text``."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, _REDACTED)
+    return text
+
+
+def error_payload_fields(payload: object) -> tuple[str | None, str | None]:
+    """Read ``(message, code)`` from an error body, wrapped or not.
+
+    Accepts ``{"error": {"message", "code", "type"}}``, ``{"error": "text"}`` and the
+    unwrapped ``{"type": "server_error", "message": ...}`` some gateways send.
+    """
+    if not isinstance(payload, dict):
+        return None, None
+    inner: Any = payload.get("error")
+    if isinstance(inner, str):
+        return inner or None, None
+    source: dict[str, Any] = inner if isinstance(inner, dict) else payload
+    message = source.get("message")
+    if not isinstance(message, str) or not message.strip():
+        detail = source.get("detail")
+        message = detail if isinstance(detail, str) and detail.strip() else None
+    code = source.get("code")
+    if code is None:
+        code = source.get("type")
+    return message, (str(code) if code is not None else None)
+
+
+def error_for_status(
+    status: int,
+    message: str | None,
+    code: str | None = None,
+    *,
+    retry_after: float | None = None,
+    secrets: Iterable[str] = (),
+) -> APIStatusError:
+    """Build the typed error for an HTTP status and the server's message."""
+    error_class, lead = _STATUS_ERRORS.get(status, (APIStatusError, "The server answered"))
+    if status >= 500:
+        error_class, lead = ServerError, "The server had a problem"
+    if message:
+        message = " ".join(redact(message, secrets).split())
+        if len(message) > _MAX_MESSAGE:
+            message = message[: _MAX_MESSAGE - 1] + "…"
+        text = f"{lead} ({status}): {message}"
+    else:
+        text = f"{lead} ({status})"
+    if error_class is RateLimited:
+        return RateLimited(text, status=status, code=code, retry_after=retry_after)
+    return error_class(text, status=status, code=code)
+
+
+def error_from_response(
+    status: int,
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    now: float,
+    secrets: Iterable[str] = (),
+) -> APIStatusError:
+    """Build the typed error for an error response.
+
+    Args:
+        status: The HTTP status (>= 400, or any unexpected non-2xx).
+        body: The raw response body; JSON or not.
+        headers: The response headers (case-insensitive lookup expected).
+        now: The current Unix time, for an HTTP-date Retry-After.
+        secrets: Texts (the API key) to scrub from the server's message.
+    """
+    try:
+        payload: object = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        payload = None
+    message, code = error_payload_fields(payload)
+    retry_after = parse_retry_after(headers.get("retry-after"), now)
+    return error_for_status(status, message, code, retry_after=retry_after, secrets=secrets)
+
+
+def error_from_transport(exc: Exception, *, reply_began: bool) -> MimoError:
+    """Map an httpx exception to a typed error with a readable message.
+
+    Args:
+        exc: An ``httpx.HTTPError`` or ``httpx.InvalidURL``.
+        reply_began: Whether part of the reply body had already arrived.
+    """
+    if isinstance(exc, httpx.TimeoutException):
+        if isinstance(exc, httpx.ConnectTimeout):
+            return Timeout("Could not connect to the server in time")
+        if reply_began:
+            return Timeout("The server stopped sending in the middle of the reply")
+        return Timeout("The server did not answer in time")
+    if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
+        error = ConnectionFailed("The server address is not valid. Check the base URL")
+        error.retryable = False
+        return error
+    if isinstance(exc, httpx.ConnectError):
+        return ConnectionFailed("Could not connect to the server. Check the network and the URL")
+    if isinstance(exc, httpx.DecodingError):
+        return ProtocolError("The server sent a reply that could not be decoded")
+    if isinstance(exc, httpx.TooManyRedirects):
+        return ProtocolError("The server redirected too many times")
+    if reply_began:
+        return ConnectionFailed("The connection dropped in the middle of the reply")
+    return ConnectionFailed("The connection closed before the server answered")
+
+
+def scrub_error(error: MimoError, secrets: Iterable[str]) -> MimoError:
+    """Remove secrets from an error's message in place; return the error.
+
+    The last line of defence: every error leaving the client passes through here.
+    """
+    secrets = tuple(secret for secret in secrets if secret)
+    cleaned = redact(error.message, secrets)
+    if cleaned != error.message or any(redact(str(arg), secrets) != str(arg) for arg in error.args):
+        error.message = cleaned
+        error.args = (cleaned,)
+    return error

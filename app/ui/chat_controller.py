@@ -1,0 +1,225 @@
+"""The chat controller: sends the conversation, streams the reply, reports as Qt signals.
+
+It owns the reply task. Deltas from the API are coalesced and handed to the view about
+every 40 ms, never per token, so the view's work does not grow with the token rate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from app.api import errors
+from app.api.client import ChatRequest
+from app.api.events import (
+    Finish,
+    ReasoningDelta,
+    RetryScheduled,
+    TextDelta,
+    ToolCallDelta,
+    Usage,
+)
+from app.core.catalogue import spec_for
+from app.core.connection import Connection, NoApiKey
+from app.core.conversation import Conversation, Message, Status
+from app.ui.tasks import TaskSet
+
+log = logging.getLogger(__name__)
+
+FLUSH_INTERVAL_MS = 40
+
+
+def describe_error(error: BaseException) -> str:
+    """A sentence for the user; typed API errors already carry one."""
+    if isinstance(error, errors.MimoError):
+        return error.message
+    return f"Unexpected error: {type(error).__name__}"
+
+
+def retry_reason(error: errors.MimoError) -> str:
+    """Why a request is being sent again, in a few words."""
+    if isinstance(error, errors.RateLimited):
+        return "Rate limited"
+    if isinstance(error, errors.ServerError):
+        return f"The server is busy or failed ({error.status})"
+    if isinstance(error, errors.Timeout):
+        return "The server did not answer in time"
+    if isinstance(error, errors.ConnectionFailed):
+        return "Could not connect"
+    return error.message
+
+
+class ChatController(QObject):
+    """Runs one conversation against the API.
+
+    Signals:
+        userMessageAdded(str): a user message was stored and is about to be sent.
+        replyStarted(str): a reply from the given model id began.
+        replyDelta(str, str): coalesced reasoning and text pieces of the reply.
+        replyRetrying(float, int, str): the request will be sent again in N s (attempt,
+            reason), before any reply arrived.
+        replyFinished(str, str): the reply ended: status (complete, cancelled, failed)
+            and the finish reason (or "").
+        replyFailed(str, bool): the reply failed: the message, and whether Retry makes
+            sense.
+        usageReported(object): the :class:`Usage` of the last reply.
+        busyChanged(bool): a reply is in flight, or not.
+        authFailed(str): the key was missing or rejected; the key dialog should open.
+    """
+
+    userMessageAdded = Signal(str)
+    replyStarted = Signal(str)
+    replyDelta = Signal(str, str)
+    replyRetrying = Signal(float, int, str)
+    replyFinished = Signal(str, str)
+    replyFailed = Signal(str, bool)
+    usageReported = Signal(object)
+    busyChanged = Signal(bool)
+    authFailed = Signal(str)
+
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        model: str,
+        thinking: bool | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._connection = connection
+        self.conversation = Conversation()
+        self.model = model
+        self.thinking = thinking
+        self._tasks = TaskSet()
+        self._reply_task: asyncio.Task[None] | None = None
+        self._reply: Message | None = None
+        self._pending_reasoning: list[str] = []
+        self._pending_text: list[str] = []
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setSingleShot(True)
+        self._flush_timer.setInterval(FLUSH_INTERVAL_MS)
+        self._flush_timer.timeout.connect(self._flush)
+        self.last_reply_seconds: float | None = None
+
+    # -- public slots --------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        return self._reply is not None
+
+    def set_model(self, model_id: str) -> None:
+        self.model = model_id
+
+    def send(self, text: str) -> bool:
+        """Store the user's message and ask for a reply. False when busy or empty."""
+        text = text.strip()
+        if not text or self.busy:
+            return False
+        self.conversation.add_user(text)
+        self.userMessageAdded.emit(text)
+        self._start_reply()
+        return True
+
+    def retry(self) -> bool:
+        """Ask again for a reply to the last user message (after a failure)."""
+        if self.busy or self.conversation.last_user() is None:
+            return False
+        self._start_reply()
+        return True
+
+    def stop(self) -> None:
+        """Cancel the reply in flight; what arrived stays, marked cancelled."""
+        if self._reply_task is not None:
+            self._reply_task.cancel()
+
+    def new_conversation(self) -> None:
+        """Stop any reply and start over with an empty conversation."""
+        self.stop()
+        self.conversation = Conversation()
+
+    def shutdown(self) -> None:
+        self._tasks.cancel_all()
+
+    # -- the reply -----------------------------------------------------------------
+
+    def _start_reply(self) -> None:
+        self._reply = self.conversation.start_reply(self.model)
+        self.busyChanged.emit(True)
+        self.replyStarted.emit(self.model)
+        self._reply_task = self._tasks.start(self._run_reply(self._reply), name="reply")
+
+    def _request(self) -> ChatRequest:
+        spec = spec_for(self.model)
+        return ChatRequest(
+            model=self.model,
+            messages=self.conversation.request_messages(),
+            thinking=self.thinking if spec.thinking_default is not None else None,
+        )
+
+    async def _run_reply(self, reply: Message) -> None:
+        started = time.monotonic()
+        status, finish, failure = Status.COMPLETE, "", None
+        try:
+            client = self._connection.client()
+            async for event in client.stream_chat(self._request()):
+                self._on_event(reply, event)
+        except NoApiKey:
+            status, failure = Status.FAILED, "No API key is set."
+            self.authFailed.emit("Enter your MiMo API key to start chatting.")
+        except errors.AuthError as error:
+            status, failure = Status.FAILED, error.message
+            self.authFailed.emit(error.message)
+        except errors.MimoError as error:
+            status, failure = Status.FAILED, error.message
+        except asyncio.CancelledError:
+            status = Status.CANCELLED
+        except Exception as error:  # a bug must not leave the window stuck "busy"
+            log.exception("Reply failed unexpectedly")
+            status, failure = Status.FAILED, describe_error(error)
+        finally:
+            self._flush()
+            reply.status = status
+            reply.error = failure
+            finish = reply.finish_reason or ""
+            self.last_reply_seconds = time.monotonic() - started
+            self._reply = None
+            self._reply_task = None
+            self.replyFinished.emit(status.value, finish)
+            if failure is not None:
+                self.replyFailed.emit(failure, True)
+            self.busyChanged.emit(False)
+
+    def _on_event(self, reply: Message, event: object) -> None:
+        if isinstance(event, TextDelta):
+            reply.content += event.text
+            self._pending_text.append(event.text)
+        elif isinstance(event, ReasoningDelta):
+            reply.reasoning += event.text
+            self._pending_reasoning.append(event.text)
+        elif isinstance(event, Usage):
+            reply.usage = event
+            self.usageReported.emit(event)
+            return
+        elif isinstance(event, Finish):
+            reply.finish_reason = event.reason
+            return
+        elif isinstance(event, RetryScheduled):
+            self.replyRetrying.emit(event.delay, event.attempt, retry_reason(event.error))
+            return
+        elif isinstance(event, ToolCallDelta):
+            return  # function calling arrives with the tools feature
+        if not self._flush_timer.isActive():
+            self._flush_timer.start()
+
+    def _flush(self) -> None:
+        self._flush_timer.stop()
+        if not self._pending_reasoning and not self._pending_text:
+            return
+        reasoning = "".join(self._pending_reasoning)
+        text = "".join(self._pending_text)
+        self._pending_reasoning.clear()
+        self._pending_text.clear()
+        self.replyDelta.emit(reasoning, text)

@@ -1,0 +1,122 @@
+"""The main window: model picker on top, the conversation, the composer, a status bar.
+
+It lays widgets out and owns the actions; it connects nothing to controllers: that is
+done in one place, :func:`app.ui.wiring.connect_signals`.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.api.events import Usage
+from app.core.catalogue import cost_usd
+from app.ui.chat_view import ChatView
+from app.ui.composer import Composer
+from app.ui.model_picker import ModelPicker
+from app.ui.style import STYLE_SHEET
+
+APP_TITLE = "MiMo Desktop"
+
+
+def usage_text(usage: Usage, model_id: str) -> str:
+    """The status-bar summary of one reply's tokens (and cost, when priced)."""
+    parts = [f"{usage.prompt_tokens:,} in"]
+    if usage.cached_tokens:
+        parts[-1] += f" ({usage.cached_tokens:,} cached)"
+    out = f"{usage.completion_tokens:,} out"
+    if usage.reasoning_tokens:
+        out += f" ({usage.reasoning_tokens:,} reasoning)"
+    parts.append(out)
+    cost = cost_usd(model_id, usage.prompt_tokens, usage.cached_tokens, usage.completion_tokens)
+    if cost is not None:
+        parts.append(f"${cost:.4f}")
+    return "Last reply: " + " · ".join(parts)
+
+
+class MainWindow(QMainWindow):
+    """The application window.
+
+    Signals:
+        closing(): the window is about to close (the app should shut down).
+    """
+
+    closing = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.setStyleSheet(STYLE_SHEET)
+        self.setWindowTitle(APP_TITLE)
+        self.resize(980, 720)
+        self.model_picker = ModelPicker(self)
+        self.thinking = QCheckBox(self.tr("&Thinking"), self)
+        self.thinking.setObjectName("thinkingToggle")
+        self.thinking.setToolTip(self.tr("Let the model reason before it answers"))
+        self.thinking.setTristate(False)
+        top = QHBoxLayout()
+        top.setContentsMargins(12, 8, 12, 4)
+        top.addWidget(self.model_picker, 1)
+        top.addWidget(self.thinking)
+        self.chat_view = ChatView(self)
+        self.composer = Composer(self)
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(top)
+        layout.addWidget(self.chat_view, 1)
+        layout.addWidget(self.composer)
+        self.setCentralWidget(central)
+        self.usage_label = QLabel(self)
+        self.usage_label.setObjectName("usageLabel")
+        self.storage_warning = QLabel(self)
+        self.storage_warning.setObjectName("storageWarningLabel")
+        self.storage_warning.setStyleSheet("color: #b45309;")
+        self.storage_warning.hide()
+        self.statusBar().addWidget(self.usage_label, 1)
+        self.statusBar().addPermanentWidget(self.storage_warning)
+        self._make_actions()
+
+    def _make_actions(self) -> None:
+        self.new_chat_action = QAction(self.tr("&New chat"), self)
+        self.new_chat_action.setShortcut(QKeySequence.StandardKey.New)
+        self.key_action = QAction(self.tr("API &key…"), self)
+        self.key_action.setShortcut(QKeySequence("Ctrl+Shift+K"))
+        self.quit_action = QAction(self.tr("&Quit"), self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.stop_action = QAction(self.tr("&Stop reply"), self)
+        self.stop_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        self.stop_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.focus_composer_action = QAction(self.tr("&Focus composer"), self)
+        self.focus_composer_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.focus_composer_action.triggered.connect(lambda: self.composer.edit.setFocus())
+        file_menu = self.menuBar().addMenu(self.tr("&File"))
+        file_menu.addAction(self.new_chat_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        chat_menu = self.menuBar().addMenu(self.tr("&Chat"))
+        chat_menu.addAction(self.stop_action)
+        chat_menu.addAction(self.focus_composer_action)
+        settings_menu = self.menuBar().addMenu(self.tr("&Settings"))
+        settings_menu.addAction(self.key_action)
+
+    def show_usage(self, usage: Usage, model_id: str) -> None:
+        self.usage_label.setText(usage_text(usage, model_id))
+
+    def show_storage_warning(self, text: str) -> None:
+        self.storage_warning.setText(self.tr("⚠ Key stored in a file"))
+        self.storage_warning.setToolTip(text)
+        self.storage_warning.show()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.closing.emit()
+        super().closeEvent(event)

@@ -1,0 +1,44 @@
+"""The user's settings, kept in memory and saved to disk off the GUI thread."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject
+
+from app.core.settings import Settings, save_settings
+from app.ui.tasks import TaskSet
+
+log = logging.getLogger(__name__)
+
+
+class Preferences(QObject):
+    """Owns the :class:`Settings`; every change is written in a worker thread."""
+
+    def __init__(self, settings: Settings, path: Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.path = path
+        self._tasks = TaskSet()
+        self._lock = asyncio.Lock()
+
+    def update(self, **changes: Any) -> None:
+        for name, value in changes.items():
+            setattr(self.settings, name, value)
+        self._tasks.start(self._save(copy.deepcopy(self.settings)), name="save-settings")
+
+    async def _save(self, snapshot: Settings) -> None:
+        async with self._lock:  # saves land in the order they were made
+            try:
+                await asyncio.to_thread(save_settings, self.path, snapshot)
+            except OSError as error:
+                log.warning("Could not save settings to %s: %s", self.path, error)
+
+    async def flush(self) -> None:
+        """Wait until every pending save has been written."""
+        async with self._lock:
+            return

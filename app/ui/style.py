@@ -1,0 +1,64 @@
+"""The look: one style sheet built on the palette, so light and dark schemes both work."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import (
+    QColor,
+    QPalette,
+    QTextBlockFormat,
+    QTextCursor,
+    QTextDocument,
+    QTextFormat,
+)
+
+STYLE_SHEET = """
+#chatContent { background: palette(base); }
+#chatView { border: none; background: palette(base); }
+#userBubble {
+    background: palette(alternate-base);
+    border: 1px solid palette(midlight);
+    border-radius: 10px;
+    margin-left: 80px;
+}
+#assistantBubble { background: palette(base); border: none; margin-right: 40px; }
+#bubbleHeader { font-weight: 600; color: palette(dark); }
+#reasoningToggle { border: none; color: palette(mid); }
+#reasoning { color: palette(mid); }
+#replyStatus { color: palette(mid); font-style: italic; }
+#errorCard {
+    background: rgba(220, 38, 38, 0.08);
+    border: 1px solid rgba(220, 38, 38, 0.45);
+    border-radius: 8px;
+}
+#placeholder { color: palette(mid); font-size: 15px; }
+#composerEdit { border: 1px solid palette(mid); border-radius: 6px; }
+"""
+
+CODE_MARGIN = 8.0
+BLOCK_SPACING = 6.0
+
+
+def polish_markdown(document: QTextDocument, palette: QPalette) -> None:
+    """Give code blocks a shaded background and every block some air.
+
+    Qt's Markdown reader marks fenced and indented code with a block property; it sets
+    no spacing or background of its own.
+    """
+    base = palette.color(QPalette.ColorRole.Base)
+    shade = QColor(base).darker(106) if base.lightness() > 128 else QColor(base).lighter(130)
+    block = document.begin()
+    while block.isValid():
+        fmt = block.blockFormat()
+        is_code = fmt.hasProperty(QTextFormat.Property.BlockCodeFence) or fmt.hasProperty(
+            QTextFormat.Property.BlockCodeLanguage
+        )
+        changed = QTextBlockFormat(fmt)
+        if is_code:
+            changed.setBackground(shade)
+            changed.setLeftMargin(CODE_MARGIN)
+            changed.setRightMargin(CODE_MARGIN)
+        elif fmt.bottomMargin() < BLOCK_SPACING and block.textList() is None:
+            changed.setBottomMargin(BLOCK_SPACING)
+        if changed != fmt:
+            QTextCursor(block).setBlockFormat(changed)
+        block = block.next()

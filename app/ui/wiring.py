@@ -1,0 +1,147 @@
+"""The one place where widgets and controllers are connected (signals to slots)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject
+
+from app.api.events import Usage
+from app.core.catalogue import spec_for
+from app.core.connection import Connection
+from app.ui.chat_controller import ChatController
+from app.ui.key_controller import KeyController
+from app.ui.key_dialog import KeyDialog
+from app.ui.main_window import MainWindow
+from app.ui.models_controller import ModelsController
+from app.ui.preferences import Preferences
+
+STATUS_MESSAGE_MS = 8000
+
+
+@dataclass
+class AppParts:
+    """Every long-lived object of the running app."""
+
+    window: MainWindow
+    chat: ChatController
+    models: ModelsController
+    keys: KeyController
+    preferences: Preferences
+    connection: Connection
+
+
+class KeyDialogOpener(QObject):
+    """Opens at most one key dialog at a time (window-modal, never a nested loop)."""
+
+    def __init__(self, parts: AppParts) -> None:
+        super().__init__(parts.window)
+        self._parts = parts
+        self.dialog: KeyDialog | None = None
+
+    def open(self, reason: str = "") -> None:
+        if self.dialog is not None:
+            self.dialog.reason.setText(reason)
+            self.dialog.reason.setVisible(bool(reason))
+            self.dialog.raise_()
+            return
+        settings = self._parts.preferences.settings
+        dialog = KeyDialog(
+            provider_id=settings.provider_id,
+            base_url=self._parts.connection.base_url,
+            reason=reason,
+            storage_warning=self._parts.keys.storage_warning,
+            parent=self._parts.window,
+        )
+        dialog.accepted.connect(lambda: self._parts.keys.save(dialog.entry()))
+        dialog.finished.connect(self._closed)
+        self.dialog = dialog
+        dialog.open()
+
+    def _closed(self, _result: int) -> None:
+        if self.dialog is not None:
+            self.dialog.deleteLater()
+        self.dialog = None
+
+
+def connect_signals(parts: AppParts) -> KeyDialogOpener:
+    """Connect everything; returns the key-dialog opener (tests drive it)."""
+    window, chat, models, keys, prefs = (
+        parts.window,
+        parts.chat,
+        parts.models,
+        parts.keys,
+        parts.preferences,
+    )
+    view, composer, picker = window.chat_view, window.composer, window.model_picker
+    key_dialog = KeyDialogOpener(parts)
+
+    def model_changed(model_id: str) -> None:
+        chat.set_model(model_id)
+        prefs.update(model=model_id)
+        sync_thinking(model_id)
+
+    def sync_thinking(model_id: str) -> None:
+        default = spec_for(model_id).thinking_default
+        window.thinking.setEnabled(default is not None)
+        chosen = prefs.settings.thinking
+        window.thinking.blockSignals(True)
+        window.thinking.setChecked(bool(default if chosen is None else chosen))
+        window.thinking.blockSignals(False)
+        chat.thinking = window.thinking.isChecked() if default is not None else None
+
+    def thinking_toggled(checked: bool) -> None:
+        chat.thinking = checked
+        prefs.update(thinking=checked)
+
+    def reply_finished(status: str, finish_reason: str) -> None:
+        view.finish_reply(status)
+        notes = {
+            "length": window.tr("The reply stopped at the output limit."),
+            "content_filter": window.tr("The reply was stopped by the content filter."),
+            "repetition_truncation": window.tr("The reply was cut off for repeating itself."),
+        }
+        if finish_reason in notes:
+            window.statusBar().showMessage(notes[finish_reason], STATUS_MESSAGE_MS)
+
+    def new_chat() -> None:
+        chat.new_conversation()
+        view.clear()
+        composer.edit.setFocus()
+
+    def show_usage(usage: Usage) -> None:
+        window.show_usage(usage, chat.model)
+
+    # composer and window actions -> chat
+    composer.sendRequested.connect(chat.send)
+    composer.stopRequested.connect(chat.stop)
+    window.stop_action.triggered.connect(chat.stop)
+    window.new_chat_action.triggered.connect(new_chat)
+    window.quit_action.triggered.connect(window.close)
+    window.key_action.triggered.connect(lambda: key_dialog.open())
+    window.closing.connect(chat.shutdown)
+    view.retryRequested.connect(chat.retry)
+    picker.modelChanged.connect(model_changed)
+    window.thinking.toggled.connect(thinking_toggled)
+    # chat -> view
+    chat.userMessageAdded.connect(view.add_user_message)
+    chat.replyStarted.connect(lambda model_id: view.begin_reply(spec_for(model_id).label))
+    chat.replyDelta.connect(view.append_reply)
+    chat.replyRetrying.connect(view.show_retrying)
+    chat.replyFinished.connect(reply_finished)
+    chat.replyFailed.connect(view.show_error)
+    chat.usageReported.connect(show_usage)
+    chat.busyChanged.connect(composer.set_busy)
+    chat.authFailed.connect(key_dialog.open)
+    # keys and models
+    keys.keyMissing.connect(key_dialog.open)
+    keys.keyReady.connect(models.refresh)
+    keys.storageWarning.connect(window.show_storage_warning)
+    keys.saveFailed.connect(lambda text: window.statusBar().showMessage(text, STATUS_MESSAGE_MS))
+    models.modelsChanged.connect(lambda specs: picker.set_models(specs, chat.model))
+    models.refreshFailed.connect(
+        lambda text: window.statusBar().showMessage(text, STATUS_MESSAGE_MS)
+    )
+    models.authFailed.connect(key_dialog.open)
+    sync_thinking(chat.model)
+    return key_dialog

@@ -1,0 +1,169 @@
+"""What the simulator answers: the Plan switches, recorded requests and error bodies.
+
+A :class:`Plan` describes one reply to ``POST /v1/chat/completions`` (its text,
+reasoning, tool calls) and the faults to inject into it. The reply objects themselves
+(chunks, completion, usage) are built in :mod:`tests.sim.reply`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "AUTH_ERROR_BODY",
+    "ERROR_EVENT_PAYLOAD",
+    "MALFORMED_PAYLOAD",
+    "Plan",
+    "RecordedRequest",
+    "dumps",
+    "error_body",
+]
+
+
+def dumps(obj: Any) -> str:
+    """Serialises like the server: compact separators, UTF-8 kept as is."""
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+
+
+AUTH_ERROR_BODY: bytes = dumps(
+    {
+        "error": {
+            "message": "Invalid API Key",
+            "param": "Please provide valid API Key",
+            "code": "401",
+            "type": "invalid_key",
+        }
+    }
+).encode()
+
+#: The payload of the ``data:`` line sent by ``Plan.error_event_after``.
+ERROR_EVENT_PAYLOAD: str = dumps(
+    {
+        "error": {
+            "code": "500",
+            "message": "Internal error during generation",
+            "type": "server_error",
+        }
+    }
+)
+
+#: The payload of the ``data:`` line sent by ``Plan.malformed_after`` (invalid JSON).
+MALFORMED_PAYLOAD: str = '{"id":<<garbage, not JSON>>'
+
+_ERRORS: dict[int, tuple[str, str]] = {
+    400: ("Bad request", "invalid_request_error"),
+    402: ("Insufficient balance", "insufficient_balance"),
+    403: ("Forbidden", "forbidden"),
+    404: ("Not found", "not_found"),
+    421: ("Content filtered", "content_filter"),
+    429: ("Too many requests", "limitation"),
+    500: ("Internal server error", "server_error"),
+    503: ("Service unavailable", "server_error"),
+}
+
+
+def error_body(status: int, message: str | None = None) -> bytes:
+    """Returns MiMo's JSON error body for ``status``.
+
+    Args:
+        status: The HTTP status. 401 gives the documented invalid-key body.
+        message: Overrides the default message for the status.
+    """
+    if status == 401 and message is None:
+        return AUTH_ERROR_BODY
+    default_message, kind = _ERRORS.get(
+        status, ("Error", "server_error" if status >= 500 else "invalid_request_error")
+    )
+    error = {"code": str(status), "message": message or default_message, "type": kind}
+    return dumps({"error": error}).encode()
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request the simulator received.
+
+    Attributes:
+        method: The HTTP method, e.g. ``"POST"``.
+        path: The path without the query string, e.g. ``"/v1/chat/completions"``.
+        headers: Header names in lower case (the last value wins for repeats).
+        body: The parsed JSON body, or None (no body or not JSON).
+    """
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+    @property
+    def api_key(self) -> str | None:
+        """The key from ``Authorization: Bearer <k>``, else from ``api-key: <k>``."""
+        auth = self.headers.get("authorization", "")
+        scheme, _, token = auth.strip().partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            return token.strip()
+        key = self.headers.get("api-key", "").strip()
+        return key or None
+
+
+@dataclass
+class Plan:
+    """One reply of ``/v1/chat/completions`` and the faults to inject into it.
+
+    Event counts ("after N events") count SSE ``data:`` events sent, the first chunk
+    being event 1; N = 0 means before the first event.
+
+    Attributes:
+        content: The reply text; None gives ``"Echo: " + <last user message text>``
+            (or ``""`` when ``tool_calls`` are given).
+        reasoning: Streamed as ``reasoning_content`` before the content, unless the
+            request says ``thinking: {"type": "disabled"}``.
+        tool_calls: ``[{"name": ..., "arguments": "<json string>"}]``; streamed as
+            ``delta.tool_calls`` pieces; finish_reason becomes ``"tool_calls"``
+            (unless ``finish_reason`` is set to something other than ``"stop"``).
+        finish_reason: The finish reason of the reply.
+        status: Answer this HTTP status with MiMo's error body instead of a reply.
+        retry_after: ``Retry-After`` header value sent with ``status``.
+        error_body: Overrides the error body bytes sent with ``status``.
+        drop_after: Close the socket after N events (no terminating chunk).
+        malformed_after: After N events send an invalid JSON ``data:`` line, then end
+            the HTTP response normally (no ``[DONE]``).
+        error_event_after: After N events send an ``{"error": ...}`` event, then end
+            the HTTP response normally (no ``[DONE]``).
+        tokens_per_second: Paces the reasoning and content tokens (None: no pacing).
+        split_utf8: Write the stream in HTTP chunks of 1-3 bytes, splitting multi-byte
+            characters and lines across chunks.
+        line_ending: ``"\\n"``, ``"\\r\\n"`` or ``"\\r"``: the SSE line terminator.
+        hang: Accept the request and send nothing until ``Simulator.release()``
+            (then answer normally) or ``Simulator.stop()`` (then close).
+        pause_after: After N events wait for ``Simulator.release()``, then continue.
+        usage: Replaces the usage object.
+    """
+
+    content: str | None = None
+    reasoning: str | None = None
+    tool_calls: list[dict[str, Any]] | None = None
+    finish_reason: str = "stop"
+    status: int | None = None
+    retry_after: str | None = None
+    error_body: bytes | None = None
+    drop_after: int | None = None
+    malformed_after: int | None = None
+    error_event_after: int | None = None
+    tokens_per_second: float | None = None
+    split_utf8: bool = False
+    line_ending: str = "\n"
+    hang: bool = False
+    pause_after: int | None = None
+    usage: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        if self.line_ending not in ("\n", "\r\n", "\r"):
+            raise ValueError(f"line_ending must be LF, CRLF or CR, not {self.line_ending!r}")
+        if self.tokens_per_second is not None and self.tokens_per_second <= 0:
+            raise ValueError("tokens_per_second must be positive")
+        for name in ("drop_after", "malformed_after", "error_event_after", "pause_after"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                raise ValueError(f"{name} must be >= 0")

@@ -1,0 +1,88 @@
+"""Take a screenshot of the window with a streamed, markdown-rendered reply.
+
+    python -m tests.tools.screenshot resources/screenshots/chat.png
+
+Runs offscreen (or under Xvfb with QT_QPA_PLATFORM=xcb) against the simulator; used
+for README's screenshot and for looking at the window after a change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import httpx
+from PySide6.QtWidgets import QApplication
+
+from app.__main__ import build
+from app.core.secrets import FileStore
+from app.ui.event_loop import AppEventLoop
+from tests.sim import Plan, Simulator
+
+QUESTION = "How do I read a file line by line in Python?"
+REASONING = (
+    "The user wants idiomatic Python. A with-block closes the file; iterating the file "
+    "object streams lines without loading the whole file."
+)
+ANSWER = """Use a `with` block and iterate over the file object: it reads **one line at a time**,
+so even a huge file never sits in memory at once.
+
+```python
+with open("notes.txt", encoding="utf-8") as f:
+    for number, line in enumerate(f, start=1):
+        print(number, line.rstrip())
+```
+
+| approach | memory | closes the file |
+|---|---|---|
+| `for line in f` | one line | yes, with `with` |
+| `f.readlines()` | whole file | yes, with `with` |
+
+- Pass `encoding=` explicitly: the default depends on the platform.
+- `line.rstrip("\\n")` keeps trailing spaces but drops the newline.
+"""
+
+
+async def scenario(app: QApplication, out: Path) -> None:
+    with Simulator(api_keys=("sk-demo",)) as sim, tempfile.TemporaryDirectory() as tmp:
+        sim.default_plan = Plan(reasoning=REASONING, content=ANSWER)
+        http = httpx.AsyncClient()
+        parts, _ = build(
+            env={"MIMO_API_KEY": "sk-demo", "HOME": tmp},
+            http=http,
+            base_url=sim.base_url,
+            data_dir=tmp,
+            store_factory=lambda d: FileStore(d / "secrets.json"),
+        )
+        parts.window.resize(1000, 760)
+        parts.window.show()
+        parts.keys.load()
+        parts.window.model_picker.select("mimo-v2-pro")
+        parts.chat.send(QUESTION)
+        while parts.chat.busy:
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.2)
+        parts.window.grab().save(str(out))
+        parts.window.close()
+        await http.aclose()
+
+
+def main() -> int:
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "screenshot.png")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    app = QApplication(sys.argv[:1])
+    loop = AppEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with loop:
+        loop.run_until_complete(scenario(app, out))
+    print(out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
