@@ -21,7 +21,7 @@ STYLE_SHEET = """
     margin-left: 80px;
 }
 #assistantBubble { background: palette(base); border: none; margin-right: 40px; }
-#bubbleHeader { font-weight: 600; color: palette(dark); }
+#bubbleHeader { font-weight: 600; color: palette(window-text); }
 #reasoningToggle { border: none; color: palette(mid); }
 #reasoning { color: palette(mid); }
 #replyStatus { color: palette(mid); font-style: italic; }
@@ -38,6 +38,13 @@ CODE_MARGIN = 8.0
 BLOCK_SPACING = 6.0
 
 
+def is_code_block(fmt: QTextBlockFormat) -> bool:
+    """Qt's Markdown reader marks fenced and indented code with these properties."""
+    return fmt.hasProperty(QTextFormat.Property.BlockCodeFence) or fmt.hasProperty(
+        QTextFormat.Property.BlockCodeLanguage
+    )
+
+
 def polish_markdown(document: QTextDocument, palette: QPalette) -> None:
     """Give code blocks a shaded background and every block some air.
 
@@ -49,14 +56,14 @@ def polish_markdown(document: QTextDocument, palette: QPalette) -> None:
     block = document.begin()
     while block.isValid():
         fmt = block.blockFormat()
-        is_code = fmt.hasProperty(QTextFormat.Property.BlockCodeFence) or fmt.hasProperty(
-            QTextFormat.Property.BlockCodeLanguage
-        )
         changed = QTextBlockFormat(fmt)
-        if is_code:
+        if is_code_block(fmt):
             changed.setBackground(shade)
             changed.setLeftMargin(CODE_MARGIN)
             changed.setRightMargin(CODE_MARGIN)
+            following = block.next()
+            if not following.isValid() or not is_code_block(following.blockFormat()):
+                changed.setBottomMargin(BLOCK_SPACING + CODE_MARGIN / 2)
         elif fmt.bottomMargin() < BLOCK_SPACING and block.textList() is None:
             changed.setBottomMargin(BLOCK_SPACING)
         if changed != fmt:

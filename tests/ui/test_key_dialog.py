@@ -1,0 +1,112 @@
+"""First run and a revoked key: the key dialog, the key store, and the way back to chatting."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
+from pytestqt.qtbot import QtBot
+
+from app.core.secrets import FileStore, key_name
+from app.ui.event_loop import AppEventLoop
+from app.ui.key_dialog import KeyDialog
+from tests.sim import Plan, Simulator
+from tests.ui.conftest import RunningApp, start_app
+
+
+@pytest.fixture
+def first_run(
+    qtbot: QtBot, qloop: AppEventLoop, sim: Simulator, tmp_path: Path
+) -> Iterator[RunningApp]:
+    yield from start_app(qtbot, qloop, sim, tmp_path, api_key=None)
+
+
+@pytest.fixture
+def revoked(
+    qtbot: QtBot, qloop: AppEventLoop, sim: Simulator, tmp_path: Path
+) -> Iterator[RunningApp]:
+    yield from start_app(qtbot, qloop, sim, tmp_path, api_key="sk-revoked-0123456789")
+
+
+def open_dialog(app: RunningApp) -> KeyDialog:
+    app.qtbot.waitUntil(lambda: app.key_dialog.dialog is not None)
+    dialog = app.key_dialog.dialog
+    assert dialog is not None
+    app.qtbot.waitUntil(dialog.isVisible)
+    return dialog
+
+
+def save_key(app: RunningApp, dialog: KeyDialog, key: str) -> None:
+    dialog.key.clear()
+    app.qtbot.keyClicks(dialog.key, key)
+    save = dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
+    assert save.isEnabled()
+    app.qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+    app.qtbot.waitUntil(lambda: app.key_dialog.dialog is None)
+
+
+def test_first_run_asks_for_a_key_and_stores_it_privately(first_run: RunningApp) -> None:
+    app = first_run
+    dialog = open_dialog(app)
+    assert dialog.base_url.text() == app.sim.base_url
+    save = dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
+    assert not save.isEnabled()  # no key yet
+    assert dialog.storage_warning.isVisible()  # no keyring: the file fallback says so
+
+    save_key(app, dialog, "sk-test")
+
+    secrets = app.data_dir / "config" / "secrets.json"
+    app.qtbot.waitUntil(secrets.exists)
+    assert stat.S_IMODE(os.stat(secrets).st_mode) == 0o600
+    assert FileStore(secrets).get(key_name("mimo-v2")) == "sk-test"
+    assert app.window.storage_warning.isVisible()
+    app.qtbot.waitUntil(lambda: any(r.path.endswith("/models") for r in app.sim.requests))
+    app.send("hello")
+    app.wait_idle()
+    assert app.replies()[-1].text == "Echo: hello"
+    assert app.sim.requests[-1].api_key == "sk-test"
+
+
+def test_sending_without_a_key_opens_the_dialog_and_keeps_the_message(
+    first_run: RunningApp,
+) -> None:
+    app = first_run
+    dialog = open_dialog(app)
+    dialog.reject()
+    app.qtbot.waitUntil(lambda: app.key_dialog.dialog is None)
+
+    app.send("are you there?")
+    app.wait_idle()
+
+    assert [b.body.toPlainText() for b in app.user_bubbles()] == ["are you there?"]
+    open_dialog(app)
+    assert app.error_cards()
+    assert app.chat_requests() == []
+
+
+def test_revoked_key_says_so_and_a_new_key_makes_retry_work(revoked: RunningApp) -> None:
+    app = revoked
+    dialog = open_dialog(app)  # the model refresh got a 401 already
+    dialog.reject()
+    app.qtbot.waitUntil(lambda: app.key_dialog.dialog is None)
+    app.sim.default_plan = Plan(content="Welcome back.")
+
+    app.send("hello")
+    app.qtbot.waitUntil(lambda: bool(app.error_cards()))
+    dialog = open_dialog(app)
+    (card,) = app.error_cards()
+    assert "401" in card.label.text() and "rejected" in card.label.text()
+    assert "sk-revoked" not in card.label.text()
+    assert "rejected" in dialog.reason.text()
+
+    save_key(app, dialog, "sk-test")
+    app.qtbot.mouseClick(card.retry_button, Qt.MouseButton.LeftButton)
+    app.wait_idle()
+
+    assert app.replies()[-1].text == "Welcome back."
+    assert app.sim.requests[-1].api_key == "sk-test"
