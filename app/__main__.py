@@ -14,7 +14,6 @@ import os
 import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from importlib import metadata
 from pathlib import Path
 
 import httpx
@@ -42,6 +41,8 @@ _IMPORTED_AT = time.perf_counter()
 
 
 def version() -> str:
+    from importlib import metadata  # ~20 ms: only for --version
+
     try:
         return metadata.version("mimo-desktop")
     except metadata.PackageNotFoundError:
@@ -98,12 +99,15 @@ def build(
 
 
 async def shutdown(parts: AppParts, http: httpx.AsyncClient) -> None:
-    """Stop what runs, save what must be kept, close connections."""
+    """Save what must be kept, stop every task (awaiting their cleanup), close connections."""
     geometry = bytes(parts.window.saveGeometry().data())
     parts.preferences.update(window_geometry=base64.b64encode(geometry).decode("ascii"))
-    parts.chat.shutdown()
-    await asyncio.sleep(0)  # let cancelled tasks record their final state
     await parts.preferences.flush()
+    current = asyncio.current_task()
+    others = [task for task in asyncio.all_tasks() if task is not current]
+    for task in others:
+        task.cancel()
+    await asyncio.gather(*others, return_exceptions=True)
     await http.aclose()
 
 

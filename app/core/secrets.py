@@ -19,14 +19,24 @@ import time
 from pathlib import Path
 from typing import Any, Protocol
 
-import keyring
-import keyring.backends.chainer
-import keyring.backends.fail
-import keyring.errors
-
 from app.core.paths import PRIVATE_FILE_MODE, atomic_write_bytes
 
 _log = logging.getLogger(__name__)
+
+
+def _keyring() -> Any:
+    """The keyring package, imported on first use.
+
+    Importing it costs ~25 ms; the app first needs it in a worker thread, so start-up
+    does not pay for it.
+    """
+    import keyring
+    import keyring.backends.chainer
+    import keyring.backends.fail
+    import keyring.errors
+
+    return keyring
+
 
 SERVICE_NAME = "mimo-desktop"
 SECRETS_FILE_NAME = "secrets.json"
@@ -89,7 +99,7 @@ class KeyringStore:
         self._backend = backend
 
     def _kr(self) -> Any:
-        return self._backend if self._backend is not None else keyring.get_keyring()
+        return self._backend if self._backend is not None else _keyring().get_keyring()
 
     def get(self, name: str) -> str | None:
         """The secret called ``name`` or None. Raises SecretStoreError on failure."""
@@ -115,7 +125,7 @@ class KeyringStore:
         """Remove ``name``; a missing entry is fine. Raises SecretStoreError on failure."""
         try:
             self._kr().delete_password(SERVICE_NAME, name)
-        except keyring.errors.PasswordDeleteError:
+        except _keyring().errors.PasswordDeleteError:
             return  # Not there: nothing to delete.
         except Exception as exc:  # any backend failure
             problem = _describe(exc, None)
@@ -212,9 +222,9 @@ class FileStore:
 
 
 def _keyring_works(backend: Any) -> bool:
-    if isinstance(backend, keyring.backends.fail.Keyring):
+    if isinstance(backend, _keyring().backends.fail.Keyring):
         return False
-    if isinstance(backend, keyring.backends.chainer.ChainerBackend) and not backend.backends:
+    if isinstance(backend, _keyring().backends.chainer.ChainerBackend) and not backend.backends:
         return False
     try:
         if backend.priority < 1:
@@ -237,7 +247,7 @@ def open_secret_store(config_dir: Path, *, backend: Any | None = None) -> Secret
         config_dir: The app's config folder (home of the fallback ``secrets.json``).
         backend: The keyring backend to use; None means keyring's active backend.
     """
-    chosen = backend if backend is not None else keyring.get_keyring()
+    chosen = backend if backend is not None else _keyring().get_keyring()
     if _keyring_works(chosen):
         return KeyringStore(backend)
     return FileStore(config_dir / SECRETS_FILE_NAME)

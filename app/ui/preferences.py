@@ -25,11 +25,14 @@ class Preferences(QObject):
         self.path = path
         self._tasks = TaskSet()
         self._lock = asyncio.Lock()
+        self._saves: set[asyncio.Task[None]] = set()
 
     def update(self, **changes: Any) -> None:
         for name, value in changes.items():
             setattr(self.settings, name, value)
-        self._tasks.start(self._save(copy.deepcopy(self.settings)), name="save-settings")
+        task = self._tasks.start(self._save(copy.deepcopy(self.settings)), name="save-settings")
+        self._saves.add(task)
+        task.add_done_callback(self._saves.discard)
 
     async def _save(self, snapshot: Settings) -> None:
         async with self._lock:  # saves land in the order they were made
@@ -39,6 +42,6 @@ class Preferences(QObject):
                 log.warning("Could not save settings to %s: %s", self.path, error)
 
     async def flush(self) -> None:
-        """Wait until every pending save has been written."""
-        async with self._lock:
-            return
+        """Wait until every save asked for so far has been written."""
+        if self._saves:
+            await asyncio.gather(*self._saves, return_exceptions=True)
