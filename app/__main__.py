@@ -23,10 +23,13 @@ from PySide6.QtWidgets import QApplication
 from app.api.retry import RetryPolicy
 from app.core.catalogue import merge_remote
 from app.core.connection import DEFAULT_TIMEOUT, Connection
+from app.core.history import load_latest, open_history
 from app.core.paths import resolve_paths
 from app.core.providers import normalise_base_url
+from app.core.recorder import Recorder
 from app.core.secrets import SecretStore, open_secret_store
 from app.core.settings import SETTINGS_FILE_NAME, load_settings
+from app.core.store_async import AsyncStore
 from app.ui.chat_controller import ChatController
 from app.ui.event_loop import AppEventLoop
 from app.ui.key_controller import KeyController
@@ -53,6 +56,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="mimo-desktop", description=__doc__.splitlines()[0])
     parser.add_argument("--base-url", help="API base URL (default: the saved provider's)")
     parser.add_argument("--data-dir", help="keep settings, data and cache below this folder")
+    parser.add_argument("--ask", metavar="TEXT", help="start a new chat with this question")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     return parser.parse_args(list(argv))
 
@@ -80,7 +84,9 @@ def build(
     )
     preferences = Preferences(settings, paths.config_dir / SETTINGS_FILE_NAME)
     window = MainWindow()
-    chat = ChatController(connection, model=settings.model, thinking=settings.thinking)
+    chat = ChatController(
+        connection, model=settings.model, thinking=settings.thinking, recorder=Recorder(None)
+    )
     models = ModelsController(connection)
     keys = KeyController(
         connection,
@@ -94,11 +100,31 @@ def build(
     window.model_picker.set_models(merge_remote([]), settings.model)
     if settings.window_geometry:
         window.restoreGeometry(QByteArray.fromBase64(settings.window_geometry.encode()))
-    parts = AppParts(window, chat, models, keys, preferences, connection)
+    parts = AppParts(window, chat, models, keys, preferences, connection, paths)
     return parts, connect_signals(parts)
 
 
-async def shutdown(parts: AppParts, http: httpx.AsyncClient) -> None:
+async def start(parts: AppParts, *, ask: str | None = None) -> AsyncStore | None:
+    """Open the history, show the window, find the key, reopen the last conversation."""
+    store, warning = await open_history(parts.paths.data_dir)
+    parts.chat.attach_store(store)
+    parts.window.show()
+    if warning:
+        parts.window.statusBar().showMessage(warning)
+    key_known = parts.keys.load()
+    if ask:
+        await key_known
+        parts.chat.send(ask)
+    elif store is not None:
+        conversation = await load_latest(store)
+        if conversation is not None and not parts.chat.busy:
+            parts.chat.load(conversation)
+    return store
+
+
+async def shutdown(
+    parts: AppParts, http: httpx.AsyncClient, store: AsyncStore | None = None
+) -> None:
     """Save what must be kept, stop every task (awaiting their cleanup), close connections."""
     geometry = bytes(parts.window.saveGeometry().data())
     parts.preferences.update(window_geometry=base64.b64encode(geometry).decode("ascii"))
@@ -108,6 +134,8 @@ async def shutdown(parts: AppParts, http: httpx.AsyncClient) -> None:
     for task in others:
         task.cancel()
     await asyncio.gather(*others, return_exceptions=True)
+    if store is not None:
+        await store.close()
     await http.aclose()
 
 
@@ -164,10 +192,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parts.window.installEventFilter(probe)
 
     async def lifetime() -> None:
-        parts.window.show()
-        parts.keys.load()
+        store = await start(parts, ask=args.ask)
         await quit_requested.wait()
-        await shutdown(parts, http)
+        await shutdown(parts, http, store)
 
     try:
         loop.run_until_complete(lifetime())

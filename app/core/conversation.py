@@ -20,6 +20,7 @@ class Status(StrEnum):
     COMPLETE = "complete"
     CANCELLED = "cancelled"
     FAILED = "failed"
+    INTERRUPTED = "interrupted"  # the app stopped (crash, kill) while the reply streamed
 
 
 @dataclass
@@ -28,6 +29,8 @@ class Message:
 
     role: str
     content: str = ""
+    id: str | None = None  # the store's id, once saved
+    parent_id: str | None = None
     reasoning: str = ""
     model: str | None = None
     status: Status = Status.COMPLETE
@@ -46,6 +49,8 @@ class Conversation:
 
     system_prompt: str = ""
     messages: list[Message] = field(default_factory=list)
+    id: str | None = None  # the store's id, once saved
+    title: str = ""
 
     def add_user(self, text: str) -> Message:
         message = Message(role="user", content=text)
@@ -64,15 +69,20 @@ class Conversation:
         return None
 
     def request_messages(self) -> list[dict[str, Any]]:
-        """The history sent with the next request.
+        """The history sent with the next request: it ends with the last user message.
 
-        Failed replies and replies with no text are left out; a cancelled reply is sent
-        with what arrived, so the model sees what the user saw.
+        Failed replies and replies with no text are left out; a cancelled or interrupted
+        reply earlier in the chat is sent with what arrived, so the model sees what the
+        user saw. Replies after the last user message (the one being retried) are not.
         """
         items: list[dict[str, Any]] = []
         if self.system_prompt:
             items.append({"role": "system", "content": self.system_prompt})
-        for message in self.messages:
+        last_user = max(
+            (i for i, message in enumerate(self.messages) if message.role == "user"),
+            default=len(self.messages),
+        )
+        for message in self.messages[: last_user + 1]:
             if message.role == "assistant" and (
                 message.status in (Status.FAILED, Status.STREAMING) or not message.content
             ):

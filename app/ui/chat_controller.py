@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -25,6 +26,8 @@ from app.api.events import (
 from app.core.catalogue import spec_for
 from app.core.connection import Connection, NoApiKey
 from app.core.conversation import Conversation, Message, Status
+from app.core.recorder import CHECKPOINT_SECONDS, Recorder
+from app.core.store_async import AsyncStore
 from app.ui.tasks import TaskSet
 
 log = logging.getLogger(__name__)
@@ -37,6 +40,10 @@ def describe_error(error: BaseException) -> str:
     if isinstance(error, errors.MimoError):
         return error.message
     return f"Unexpected error: {type(error).__name__}"
+
+
+class NotSaved(Exception):
+    """The user's message could not be committed; it is not sent."""
 
 
 def retry_reason(error: errors.MimoError) -> str:
@@ -56,7 +63,8 @@ class ChatController(QObject):
     """Runs one conversation against the API.
 
     Signals:
-        userMessageAdded(str): a user message was stored and is about to be sent.
+        conversationLoaded(object): a saved :class:`Conversation` replaced the current one.
+        userMessageAdded(str): the user sent a message (it is saved before it goes out).
         replyStarted(str): a reply from the given model id began.
         replyDelta(str, str): coalesced reasoning and text pieces of the reply.
         replyRetrying(float, int, str): the request will be sent again in N s (attempt,
@@ -70,6 +78,7 @@ class ChatController(QObject):
         authFailed(str): the key was missing or rejected; the key dialog should open.
     """
 
+    conversationLoaded = Signal(object)
     userMessageAdded = Signal(str)
     replyStarted = Signal(str)
     replyDelta = Signal(str, str)
@@ -86,10 +95,12 @@ class ChatController(QObject):
         *,
         model: str,
         thinking: bool | None = None,
+        recorder: Recorder | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._connection = connection
+        self._recorder = recorder or Recorder(None)
         self.conversation = Conversation()
         self.model = model
         self.thinking = thinking
@@ -102,6 +113,10 @@ class ChatController(QObject):
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(FLUSH_INTERVAL_MS)
         self._flush_timer.timeout.connect(self._flush)
+        self._checkpoint_timer = QTimer(self)
+        self._checkpoint_timer.setSingleShot(True)
+        self._checkpoint_timer.setInterval(int(CHECKPOINT_SECONDS * 1000))
+        self._checkpoint_timer.timeout.connect(self._checkpoint)
         self.last_reply_seconds: float | None = None
 
     # -- public slots --------------------------------------------------------------
@@ -135,6 +150,16 @@ class ChatController(QObject):
         if self._reply_task is not None:
             self._reply_task.cancel()
 
+    def attach_store(self, store: AsyncStore | None) -> None:
+        """Save from now on into ``store`` (None: keep the conversation in memory only)."""
+        self._recorder.store = store
+
+    def load(self, conversation: Conversation) -> None:
+        """Show and continue a saved conversation."""
+        self.stop()
+        self.conversation = conversation
+        self.conversationLoaded.emit(conversation)
+
     def new_conversation(self) -> None:
         """Stop any reply and start over with an empty conversation."""
         self.stop()
@@ -161,11 +186,15 @@ class ChatController(QObject):
 
     async def _run_reply(self, reply: Message) -> None:
         started = time.monotonic()
-        status, finish, failure = Status.COMPLETE, "", None
+        status, failure = Status.COMPLETE, None
         try:
+            await self._save_before_sending(reply)
             client = self._connection.client()
             async for event in client.stream_chat(self._request()):
-                self._on_event(reply, event)
+                if self._on_event(reply, event) and not self._checkpoint_timer.isActive():
+                    self._checkpoint_timer.start()
+        except NotSaved as error:
+            status, failure = Status.FAILED, str(error)
         except NoApiKey:
             status, failure = Status.FAILED, "No API key is set."
             self.authFailed.emit("Enter your MiMo API key to start chatting.")
@@ -179,20 +208,36 @@ class ChatController(QObject):
         except Exception as error:  # a bug must not leave the window stuck "busy"
             log.exception("Reply failed unexpectedly")
             status, failure = Status.FAILED, describe_error(error)
-        finally:
-            self._flush()
-            reply.status = status
-            reply.error = failure
-            finish = reply.finish_reason or ""
-            self.last_reply_seconds = time.monotonic() - started
-            self._reply = None
-            self._reply_task = None
-            self.replyFinished.emit(status.value, finish)
-            if failure is not None:
-                self.replyFailed.emit(failure, True)
-            self.busyChanged.emit(False)
+        self._flush()
+        self._checkpoint_timer.stop()
+        reply.status = status
+        reply.error = failure
+        self.last_reply_seconds = time.monotonic() - started
+        self._reply = None
+        self._reply_task = None
+        self.replyFinished.emit(status.value, reply.finish_reason or "")
+        if failure is not None:
+            self.replyFailed.emit(failure, True)
+        self.busyChanged.emit(False)
+        try:
+            await self._recorder.finish(reply)
+        except Exception:
+            log.exception("Could not save the end of the reply")
 
-    def _on_event(self, reply: Message, event: object) -> None:
+    async def _save_before_sending(self, reply: Message) -> None:
+        """Commit the user's message (and the empty reply) before any network traffic."""
+        user = self.conversation.last_user()
+        try:
+            if user is not None:
+                await self._recorder.save_user(self.conversation, user, self.model)
+            await self._recorder.begin_reply(self.conversation, reply)
+        except (OSError, sqlite3.Error) as error:
+            raise NotSaved(
+                f"Your message could not be saved, so it was not sent: {error}"
+            ) from error
+
+    def _on_event(self, reply: Message, event: object) -> bool:
+        """Apply one API event; True when text or reasoning arrived."""
         if isinstance(event, TextDelta):
             reply.content += event.text
             self._pending_text.append(event.text)
@@ -202,17 +247,23 @@ class ChatController(QObject):
         elif isinstance(event, Usage):
             reply.usage = event
             self.usageReported.emit(event)
-            return
+            return False
         elif isinstance(event, Finish):
             reply.finish_reason = event.reason
-            return
+            return False
         elif isinstance(event, RetryScheduled):
             self.replyRetrying.emit(event.delay, event.attempt, retry_reason(event.error))
-            return
+            return False
         elif isinstance(event, ToolCallDelta):
-            return  # function calling arrives with the tools feature
+            return False  # function calling arrives with the tools feature
         if not self._flush_timer.isActive():
             self._flush_timer.start()
+        return True
+
+    def _checkpoint(self) -> None:
+        """Save the streaming reply: what arrived is on disk within CHECKPOINT_SECONDS."""
+        if self._reply is not None:
+            self._tasks.start(self._recorder.checkpoint(self._reply), name="checkpoint")
 
     def _flush(self) -> None:
         self._flush_timer.stop()

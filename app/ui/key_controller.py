@@ -56,8 +56,9 @@ class KeyController(QObject):
         self._tasks = TaskSet()
         self.storage_warning: str | None = None
 
-    def load(self) -> None:
-        self._tasks.start(self._load(), name="load-key")
+    def load(self) -> asyncio.Task[None]:
+        """Find the key in the background; the task ends when it is known (or asked for)."""
+        return self._tasks.start(self._load(), name="load-key")
 
     def save(self, entry: KeyEntry) -> None:
         """Use the entered key at once; store it in the background."""

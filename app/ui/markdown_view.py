@@ -14,11 +14,13 @@ from PySide6.QtGui import (
     QDesktopServices,
     QFontDatabase,
     QGuiApplication,
+    QImage,
     QTextCursor,
     QTextDocument,
 )
 from PySide6.QtWidgets import QFrame, QSizePolicy, QTextBrowser, QWidget
 
+from app.ui.markdown_stream import MarkdownStream
 from app.ui.style import polish_markdown
 
 SAFE_LINK_SCHEMES = frozenset({"http", "https", "mailto"})
@@ -49,11 +51,30 @@ class MarkdownView(QTextBrowser):
         document.setDefaultStyleSheet(f"code, pre {{ font-family: '{fixed}'; }}")
         document.documentLayout().documentSizeChanged.connect(self._fit_height)
         self.anchorClicked.connect(self._open_link)
+        self._stream: MarkdownStream | None = None
         self._fit_height(document.size())
 
     def set_markdown(self, text: str) -> None:
+        """Show ``text`` rendered in one go (ends any stream)."""
+        self._stream = None
         self.setMarkdown(text)
         polish_markdown(self.document(), QGuiApplication.palette())
+
+    def append_markdown(self, delta: str) -> None:
+        """Append streamed Markdown: finished blocks are rendered once, only the open
+        last block again (see :mod:`app.ui.markdown_stream`)."""
+        if self._stream is None:
+            self._stream = MarkdownStream(self.document(), self._polish)
+        self._stream.append(delta)
+
+    def finish_markdown(self) -> None:
+        """The streamed text is complete: settle what only the whole text decides."""
+        if self._stream is not None:
+            self._stream.finish()
+
+    @staticmethod
+    def _polish(document: QTextDocument) -> None:
+        polish_markdown(document, QGuiApplication.palette())
 
     def append_plain(self, text: str) -> None:
         """Append plain text at the end: cost proportional to ``text``, not the document."""
@@ -62,8 +83,12 @@ class MarkdownView(QTextBrowser):
         cursor.insertText(text)
 
     def loadResource(self, type: int, name: QUrl | str) -> Any:
-        """Never fetch anything a reply points at (remote images, local files)."""
-        return None
+        """Never fetch anything a reply points at (remote images, local files).
+
+        The answer is an empty image, not None: on None, QTextDocument falls back to
+        reading local files itself (``file:`` URLs and paths).
+        """
+        return QImage()
 
     def _open_link(self, url: QUrl) -> None:
         if url.scheme().lower() in SAFE_LINK_SCHEMES:

@@ -89,7 +89,7 @@ class AssistantBubble(QFrame):
             if not self._text and self._reasoning_chars and not self._user_toggled:
                 self._set_reasoning_visible(False)  # the answer began: fold the thinking
             self._text.append(text)
-            self.body.set_markdown(self.text)
+            self.body.append_markdown(text)
         if self.status.isVisible() and (reasoning or text):
             self.status.hide()
 
@@ -99,6 +99,7 @@ class AssistantBubble(QFrame):
 
     def finish(self, status: str) -> None:
         """Close the reply: label the reasoning, and mark a cancelled or failed reply."""
+        self.body.finish_markdown()
         if self._reasoning_chars:
             self.reasoning_toggle.setText(self.tr("Reasoning"))
             if not self._text:

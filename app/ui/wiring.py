@@ -9,7 +9,9 @@ from PySide6.QtCore import QObject
 from app.api.events import Usage
 from app.core.catalogue import spec_for
 from app.core.connection import Connection
+from app.core.paths import AppPaths
 from app.ui.chat_controller import ChatController
+from app.ui.conversation_display import show_conversation
 from app.ui.key_controller import KeyController
 from app.ui.key_dialog import KeyDialog
 from app.ui.main_window import MainWindow
@@ -29,6 +31,7 @@ class AppParts:
     keys: KeyController
     preferences: Preferences
     connection: Connection
+    paths: AppPaths
 
 
 class KeyDialogOpener(QObject):
@@ -124,6 +127,7 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
     picker.modelChanged.connect(model_changed)
     window.thinking.toggled.connect(thinking_toggled)
     # chat -> view
+    chat.conversationLoaded.connect(lambda conversation: show_conversation(view, conversation))
     chat.userMessageAdded.connect(view.add_user_message)
     chat.replyStarted.connect(lambda model_id: view.begin_reply(spec_for(model_id).label))
     chat.replyDelta.connect(view.append_reply)

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from pytestqt.qtbot import QtBot
 
-from app.__main__ import build
+from app.__main__ import build, shutdown, start
 from app.api.retry import RetryPolicy
 from app.core.secrets import FileStore, SecretStore
 from app.ui.event_loop import AppEventLoop
@@ -110,15 +110,16 @@ def start_app(
         store_factory=file_store,
     )
     qtbot.addWidget(parts.window)
-    parts.window.show()
-    parts.keys.load()
+    starting = qloop.create_task(start(parts))
+    qtbot.waitUntil(starting.done, timeout=5000)
+    store = starting.result()
     running = RunningApp(parts, opener, sleep, sim, qtbot, data_dir)
     yield running
     sleep.release()
     sim.release()
-    parts.chat.shutdown()
-    closing = qloop.create_task(http.aclose())
-    qtbot.waitUntil(closing.done, timeout=5000)
+    stopping = qloop.create_task(shutdown(parts, http, store))
+    qtbot.waitUntil(stopping.done, timeout=5000)
+    stopping.result()
 
 
 @pytest.fixture

@@ -1,0 +1,64 @@
+"""Opening the conversation history, and turning stored rows into a conversation."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+
+from app.api.events import Usage
+from app.core.conversation import Conversation, Message, Status
+from app.core.store import StoredMessage
+from app.core.store_async import AsyncStore
+
+log = logging.getLogger(__name__)
+
+DATABASE_NAME = "mimo.sqlite3"
+
+
+async def open_history(data_dir: Path) -> tuple[AsyncStore | None, str | None]:
+    """Open (creating or migrating) the history; on failure, no store and a warning.
+
+    Replies that were streaming when the app last stopped are marked interrupted.
+    """
+    try:
+        store = await AsyncStore.open(data_dir / DATABASE_NAME, data_dir / "attachments")
+        recovered = await store.recover_interrupted()
+    except (OSError, sqlite3.Error) as error:
+        log.error("Could not open the history in %s: %s", data_dir, error)
+        return None, f"History could not be opened ({error}); this session is not saved."
+    if recovered:
+        log.info("Marked %d interrupted repl%s", recovered, "y" if recovered == 1 else "ies")
+    return store, None
+
+
+def message_from(row: StoredMessage) -> Message:
+    usage = Usage(**row.usage) if row.usage else None
+    return Message(
+        role=row.role,
+        content=row.content,
+        reasoning=row.reasoning,
+        model=row.model,
+        status=Status(row.status),
+        finish_reason=row.finish_reason,
+        error=row.error,
+        usage=usage,
+        id=row.id,
+        parent_id=row.parent_id,
+    )
+
+
+async def load_latest(store: AsyncStore) -> Conversation | None:
+    """The most recently updated conversation, along its current branch."""
+    rows = await store.list_conversations(limit=1)
+    if not rows:
+        return None
+    row = rows[0]
+    path = await store.current_path(row.id)
+    system_prompt = str(row.settings.get("system_prompt", ""))
+    return Conversation(
+        system_prompt=system_prompt,
+        messages=[message_from(item) for item in path],
+        id=row.id,
+        title=row.title,
+    )

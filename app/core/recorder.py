@@ -1,0 +1,96 @@
+"""Writes a conversation to the store as it happens, so nothing is lost.
+
+The user's message is committed before the request goes out; a streaming reply is
+saved when it starts, checkpointed while it streams, and closed with its final status.
+Without a store (some tests), every call does nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from app.core.conversation import Conversation, Message
+from app.core.store_async import AsyncStore
+
+CHECKPOINT_SECONDS = 0.5
+TITLE_LENGTH = 60
+
+
+def title_from(text: str) -> str:
+    """A conversation title made from the first question: its first line, shortened."""
+    first = " ".join(text.strip().split("\n", 1)[0].split())
+    return first if len(first) <= TITLE_LENGTH else first[: TITLE_LENGTH - 1].rstrip() + "…"
+
+
+class Recorder:
+    """Saves the messages of the conversation in progress."""
+
+    def __init__(self, store: AsyncStore | None) -> None:
+        self.store = store
+
+    async def save_user(self, conversation: Conversation, message: Message, model: str) -> None:
+        """Commit the user's message (creating the conversation on the first one)."""
+        if self.store is None or message.id is not None:
+            return
+        if conversation.id is None:
+            conversation.title = title_from(message.content)
+            row = await self.store.create_conversation(title=conversation.title, model=model)
+            conversation.id = row.id
+        message.parent_id = self._parent_of(conversation, message)
+        stored = await self.store.add_message(
+            conversation.id,
+            parent_id=message.parent_id,
+            role="user",
+            content=message.content,
+        )
+        message.id = stored.id
+
+    async def begin_reply(self, conversation: Conversation, reply: Message) -> None:
+        if self.store is None or conversation.id is None:
+            return
+        reply.parent_id = self._parent_of(conversation, reply, role="user")
+        stored = await self.store.add_message(
+            conversation.id,
+            parent_id=reply.parent_id,
+            role="assistant",
+            model=reply.model,
+            status=reply.status.value,
+        )
+        reply.id = stored.id
+
+    async def checkpoint(self, reply: Message) -> None:
+        """Save what has arrived of a streaming reply (the caller paces the calls)."""
+        if self.store is None or reply.id is None:
+            return
+        await self.store.update_message(reply.id, content=reply.content, reasoning=reply.reasoning)
+
+    async def finish(self, reply: Message) -> None:
+        """Close the reply with its final status, text, usage and finish reason."""
+        if self.store is None or reply.id is None:
+            return
+        usage: dict[str, Any] | None = asdict(reply.usage) if reply.usage else None
+        await self.store.update_message(
+            reply.id,
+            content=reply.content,
+            reasoning=reply.reasoning,
+            status=reply.status.value,
+            finish_reason=reply.finish_reason,
+            error=reply.error,
+            usage=usage,
+        )
+
+    @staticmethod
+    def _parent_of(
+        conversation: Conversation, message: Message, role: str | None = None
+    ) -> str | None:
+        """The id of the saved message before ``message`` (of ``role``, if given).
+
+        A reply hangs under the user message it answers, so a retried reply becomes a
+        sibling of the failed one instead of its child.
+        """
+        index = next(i for i, item in enumerate(conversation.messages) if item is message)
+        for earlier in reversed(conversation.messages[:index]):
+            if earlier.id is not None and (role is None or earlier.role == role):
+                return earlier.id
+        return None
