@@ -21,95 +21,50 @@ committed state and never wait for the writer; writers queue on ``busy_timeout``
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import io
 import json
 import os
-import re
-import secrets
 import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Self
+from typing import Any, Self
 
 from app.api.events import Usage
+from app.core.attachment_files import attachment_file, copy_to_temp, fsync_dir
 from app.core.migrations import migrate
 from app.core.paths import PRIVATE_DIR_MODE, PRIVATE_FILE_MODE
+from app.core.store_records import (
+    BUSY_TIMEOUT_MS,
+    MESSAGE_STATUSES,
+    SNIPPET_CLOSE,
+    SNIPPET_OPEN,
+    ConversationRow,
+    NotFoundError,
+    SearchHit,
+    StoredMessage,
+    StoreError,
+)
 
-BUSY_TIMEOUT_MS = 5000
-MESSAGE_STATUSES = frozenset({"streaming", "complete", "cancelled", "failed", "interrupted"})
-SNIPPET_OPEN = "«"
-SNIPPET_CLOSE = "»"
-_SHA256 = re.compile(r"[0-9a-f]{64}")
-_CHUNK = 1 << 20
+__all__ = [
+    "BUSY_TIMEOUT_MS",
+    "MESSAGE_STATUSES",
+    "SNIPPET_CLOSE",
+    "SNIPPET_OPEN",
+    "ConversationRow",
+    "NotFoundError",
+    "SearchHit",
+    "Store",
+    "StoreError",
+    "StoredMessage",
+    "attachment_file",
+    "fts_query",
+]
+
 _MAX_DEPTH = 1_000_000  # guards the tree walks against a (corrupt) parent cycle
-
-
-class StoreError(Exception):
-    """A store operation was refused; the database is unchanged."""
-
-
-class NotFoundError(StoreError, LookupError):
-    """No conversation, message or attachment has the given id."""
-
-
-@dataclass(frozen=True)
-class ConversationRow:
-    """One conversation; ``updated_at`` is the time of its last added message."""
-
-    id: str
-    title: str
-    created_at: float
-    updated_at: float
-    pinned: bool
-    model: str | None
-    settings: dict[str, Any]
-    current_leaf_id: str | None
-    message_count: int = 0
-    deleted_at: float | None = None
-
-
-@dataclass(frozen=True)
-class StoredMessage:
-    """One message of the tree; ``parent_id`` is None for a root."""
-
-    id: str
-    conversation_id: str
-    parent_id: str | None
-    role: str
-    content: str
-    reasoning: str
-    model: str | None
-    options: dict[str, Any]
-    status: str
-    finish_reason: str | None
-    error: str | None
-    usage: dict[str, int] | None
-    timings: dict[str, Any]
-    created_at: float
-    updated_at: float
-    attachments: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    """A search match; ``message_id`` is None when the title matched.
-
-    ``snippet`` marks each match as ``«word»`` (:data:`SNIPPET_OPEN`/``_CLOSE``) and
-    ``…`` where text was cut. Lower ``rank`` is better (FTS5 bm25).
-    """
-
-    conversation_id: str
-    message_id: str | None
-    title: str
-    snippet: str
-    rank: float
-
 
 _CONVERSATION_COLUMNS = """c.id, c.title, c.created_at, c.updated_at, c.pinned, c.model,
     c.settings, c.current_leaf_id, c.deleted_at,
@@ -179,13 +134,6 @@ def fts_query(text: str) -> str | None:
     return " ".join(phrases)
 
 
-def attachment_file(attachments_dir: Path, sha256: str) -> Path:
-    """``attachments_dir/ab/cdef...`` for ``sha256`` ``abcdef...``; ValueError unless hex."""
-    if not _SHA256.fullmatch(sha256):
-        raise ValueError(f"not a sha256 hex digest: {sha256!r}")
-    return attachments_dir / sha256[:2] / sha256[2:]
-
-
 def _dumps(value: Mapping[str, Any]) -> str:
     return json.dumps(dict(value), ensure_ascii=False, separators=(",", ":"))
 
@@ -212,37 +160,6 @@ def _message(row: sqlite3.Row) -> StoredMessage:
         row[0], row[1], row[2], row[3], row[4], row[5], row[6], _loads(row[7]), row[8],
         row[9], row[10], _loads(row[11]), _loads(row[12]), row[13], row[14], attachments,
     )  # fmt: skip
-
-
-def _fsync_dir(folder: Path) -> None:
-    with suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _copy_to_temp(source: IO[bytes], folder: Path) -> tuple[str, int, Path]:
-    """Copy ``source`` into a new private temp file in ``folder``; fsync it."""
-    digest = hashlib.sha256()
-    size = 0
-    tmp = folder / f".tmp-{secrets.token_hex(8)}"
-    fd = os.open(
-        tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), PRIVATE_FILE_MODE
-    )
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            while chunk := source.read(_CHUNK):
-                digest.update(chunk)
-                size += len(chunk)
-                handle.write(chunk)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return digest.hexdigest(), size, tmp
 
 
 def _enable_wal(db: sqlite3.Connection) -> None:
@@ -654,9 +571,9 @@ class Store:
         if isinstance(data, Path):
             name = name or data.name
             with data.open("rb") as source:
-                sha256, size, tmp = _copy_to_temp(source, folder)
+                sha256, size, tmp = copy_to_temp(source, folder)
         else:
-            sha256, size, tmp = _copy_to_temp(io.BytesIO(data), folder)
+            sha256, size, tmp = copy_to_temp(io.BytesIO(data), folder)
         try:
             with self._transaction() as db:
                 final = self.attachment_path(sha256)
@@ -665,7 +582,7 @@ class Store:
                 else:
                     final.parent.mkdir(mode=PRIVATE_DIR_MODE, exist_ok=True)
                     os.replace(tmp, final)
-                    _fsync_dir(final.parent)
+                    fsync_dir(final.parent)
                 db.execute(
                     "INSERT INTO attachments (sha256, media_type, size, original_name, created_at)"
                     " VALUES (?, ?, ?, ?, ?) ON CONFLICT (sha256) DO UPDATE"
