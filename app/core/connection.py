@@ -42,10 +42,6 @@ class Connection:
         self._retry = retry
         self._sleep = sleep
 
-    @property
-    def has_key(self) -> bool:
-        return bool(self.api_key)
-
     def client(self) -> MimoClient:
         """A client for the current endpoint and key.
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -117,7 +116,6 @@ class ChatController(QObject):
         self._checkpoint_timer.setSingleShot(True)
         self._checkpoint_timer.setInterval(int(CHECKPOINT_SECONDS * 1000))
         self._checkpoint_timer.timeout.connect(self._checkpoint)
-        self.last_reply_seconds: float | None = None
 
     # -- public slots --------------------------------------------------------------
 
@@ -185,7 +183,6 @@ class ChatController(QObject):
         )
 
     async def _run_reply(self, reply: Message) -> None:
-        started = time.monotonic()
         status, failure = Status.COMPLETE, None
         try:
             await self._save_before_sending(reply)
@@ -212,7 +209,6 @@ class ChatController(QObject):
         self._checkpoint_timer.stop()
         reply.status = status
         reply.error = failure
-        self.last_reply_seconds = time.monotonic() - started
         self._reply = None
         self._reply_task = None
         self.replyFinished.emit(status.value, reply.finish_reason or "")

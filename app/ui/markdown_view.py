@@ -107,10 +107,3 @@ class MarkdownView(QTextBrowser):
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
         self._fit_height(self.document().size())
-
-
-def plain_text_of_markdown(markdown: str) -> str:
-    """The text a user sees when the Markdown is rendered (used by tests and copy)."""
-    document = QTextDocument()
-    document.setMarkdown(markdown)
-    return document.toPlainText()

@@ -40,6 +40,3 @@ class TaskSet:
     def cancel_all(self) -> None:
         for task in list(self._tasks):
             task.cancel()
-
-    def __len__(self) -> int:
-        return len(self._tasks)

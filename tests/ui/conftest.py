@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from app.__main__ import build, shutdown, start
@@ -57,8 +58,6 @@ class RunningApp:
         edit = self.window.composer.edit
         edit.setFocus()
         self.qtbot.keyClicks(edit, text)
-        from PySide6.QtCore import Qt
-
         self.qtbot.keyClick(edit, Qt.Key.Key_Return)
 
     def wait_idle(self, timeout: int = 5000) -> None:
