@@ -29,23 +29,20 @@ import os
 import random
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import httpx
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from app.__main__ import build
-from app.core.secrets import FileStore
 from app.ui.event_loop import AppEventLoop
 from app.ui.message_widgets import AssistantBubble
-from tests.sim import Plan, Simulator
+from tests.sim import Plan
 from tests.sim.reply import tokenize
+from tests.tools.harness import ask_and_wait, demo_app
 
 TOKENS = 20_000
 TOKENS_PER_SECOND = 2000
@@ -159,25 +156,11 @@ class Probe:
 
 
 async def stream_once(content: str, probe: Probe) -> dict[str, float]:
-    with Simulator(api_keys=("sk-bench",)) as sim, tempfile.TemporaryDirectory() as tmp:
-        sim.default_plan = Plan(content=content, tokens_per_second=TOKENS_PER_SECOND)
-        http = httpx.AsyncClient()
-        parts, _ = build(
-            env={"MIMO_API_KEY": "sk-bench", "HOME": tmp},
-            http=http,
-            base_url=sim.base_url,
-            data_dir=tmp,
-            store_factory=lambda d: FileStore(d / "secrets.json"),
-        )
-        parts.window.resize(1000, 760)
-        parts.window.show()
-        parts.keys.load()
+    async with demo_app(Plan(content=content, tokens_per_second=TOKENS_PER_SECOND)) as parts:
         await asyncio.sleep(0.3)  # let start-up work (model list) settle
         cpu, gui_cpu, wall = time.process_time(), time.thread_time(), time.perf_counter()
         probe.start()
-        parts.chat.send("Write a long, detailed answer.")
-        while parts.chat.busy:
-            await asyncio.sleep(0.02)
+        await ask_and_wait(parts, "Write a long, detailed answer.")
         probe.stop()
         figures = {
             "wall_s": time.perf_counter() - wall,
@@ -187,8 +170,6 @@ async def stream_once(content: str, probe: Probe) -> dict[str, float]:
         reply = parts.window.chat_view.current_reply or parts.window.findChild(AssistantBubble)
         if reply is None or reply.text != content:
             raise RuntimeError("the reply did not arrive whole")
-        parts.window.close()
-        await http.aclose()
     return figures
 
 

@@ -11,18 +11,15 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import httpx
 from PySide6.QtWidgets import QApplication
 
-from app.__main__ import build
-from app.core.secrets import FileStore
 from app.ui.event_loop import AppEventLoop
-from tests.sim import Plan, Simulator
+from tests.sim import Plan
+from tests.tools.harness import ask_and_wait, demo_app
 
 QUESTION = "How do I read a file line by line in Python?"
 REASONING = (
@@ -49,27 +46,11 @@ with open("notes.txt", encoding="utf-8") as f:
 
 
 async def scenario(app: QApplication, out: Path) -> None:
-    with Simulator(api_keys=("sk-demo",)) as sim, tempfile.TemporaryDirectory() as tmp:
-        sim.default_plan = Plan(reasoning=REASONING, content=ANSWER)
-        http = httpx.AsyncClient()
-        parts, _ = build(
-            env={"MIMO_API_KEY": "sk-demo", "HOME": tmp},
-            http=http,
-            base_url=sim.base_url,
-            data_dir=tmp,
-            store_factory=lambda d: FileStore(d / "secrets.json"),
-        )
-        parts.window.resize(1000, 760)
-        parts.window.show()
-        parts.keys.load()
+    async with demo_app(Plan(reasoning=REASONING, content=ANSWER)) as parts:
         parts.window.model_picker.select("mimo-v2-pro")
-        parts.chat.send(QUESTION)
-        while parts.chat.busy:
-            await asyncio.sleep(0.02)
-        await asyncio.sleep(0.2)
+        await ask_and_wait(parts, QUESTION)
+        await asyncio.sleep(0.2)  # let the last layout and paint happen before the grab
         parts.window.grab().save(str(out))
-        parts.window.close()
-        await http.aclose()
 
 
 def main() -> int:

@@ -1,0 +1,53 @@
+"""The whole app against the simulator, started and stopped as ``python -m app`` does.
+
+Shared by the scripts that look at or measure the window (screenshots, benchmarks).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from PySide6.QtWidgets import QApplication
+
+from app.__main__ import build, shutdown, start
+from app.core.secrets import FileStore
+from app.ui.wiring import AppParts
+from tests.sim import Plan, Simulator
+
+DEMO_KEY = "sk-demo"
+
+
+@asynccontextmanager
+async def demo_app(plan: Plan, *, size: tuple[int, int] = (1000, 760)) -> AsyncIterator[AppParts]:
+    """A shown window in a throw-away data folder; ``plan`` answers every question."""
+    with Simulator(api_keys=(DEMO_KEY,)) as sim, tempfile.TemporaryDirectory() as tmp:
+        sim.default_plan = plan
+        http = httpx.AsyncClient()
+        parts, _ = build(
+            env={"MIMO_API_KEY": DEMO_KEY, "HOME": tmp},
+            http=http,
+            base_url=sim.base_url,
+            data_dir=tmp,
+            store_factory=lambda d: FileStore(d / "secrets.json"),
+        )
+        parts.window.resize(*size)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.setQuitOnLastWindowClosed(False)  # as main() does: quitting is ours to do
+        store = await start(parts)
+        try:
+            yield parts
+        finally:
+            parts.window.close()
+            await shutdown(parts, http, store)
+
+
+async def ask_and_wait(parts: AppParts, question: str) -> None:
+    """Send ``question`` and wait until the reply has ended."""
+    parts.chat.send(question)
+    while parts.chat.busy:
+        await asyncio.sleep(0.02)
