@@ -108,7 +108,8 @@ def start_app(
         sleep=sleep,
         store_factory=file_store,
     )
-    qtbot.addWidget(parts.window)
+    # Not qtbot.addWidget: pytest-qt would delete the window before this fixture's
+    # teardown, and shutdown() still needs it (as the app's does).
     starting = qloop.create_task(start(parts))
     qtbot.waitUntil(starting.done, timeout=5000)
     store = starting.result()
@@ -119,6 +120,8 @@ def start_app(
     stopping = qloop.create_task(shutdown(parts, http, store))
     qtbot.waitUntil(stopping.done, timeout=5000)
     stopping.result()
+    parts.window.close()
+    parts.window.deleteLater()
 
 
 @pytest.fixture
