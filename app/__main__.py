@@ -32,6 +32,7 @@ from app.core.settings import SETTINGS_FILE_NAME, load_settings
 from app.core.store_async import AsyncStore
 from app.ui.chat_controller import ChatController
 from app.ui.event_loop import AppEventLoop
+from app.ui.history_controller import HistoryController
 from app.ui.key_controller import KeyController
 from app.ui.main_window import APP_TITLE, MainWindow
 from app.ui.models_controller import ModelsController
@@ -88,6 +89,7 @@ def build(
         connection, model=settings.model, thinking=settings.thinking, recorder=Recorder(None)
     )
     models = ModelsController(connection)
+    history = HistoryController()
     keys = KeyController(
         connection,
         preferences,
@@ -95,12 +97,12 @@ def build(
         env_key=env.get("MIMO_API_KEY") or None,
         store_factory=store_factory,
     )
-    for owned in (chat, models, keys, preferences):
+    for owned in (chat, models, keys, preferences, history):
         owned.setParent(window)
     window.model_picker.set_models(merge_remote([]), settings.model)
     if settings.window_geometry:
         window.restoreGeometry(QByteArray.fromBase64(settings.window_geometry.encode()))
-    parts = AppParts(window, chat, models, keys, preferences, connection, paths)
+    parts = AppParts(window, chat, models, keys, preferences, connection, paths, history)
     return parts, connect_signals(parts)
 
 
@@ -108,6 +110,9 @@ async def start(parts: AppParts, *, ask: str | None = None) -> AsyncStore | None
     """Open the history, show the window, find the key, reopen the last conversation."""
     store, warning = await open_history(parts.paths.data_dir)
     parts.chat.attach_store(store)
+    parts.history.attach_store(store)
+    if store is not None:
+        parts.history.refresh()
     parts.window.show()
     if warning:
         parts.window.statusBar().showMessage(warning)

@@ -1,7 +1,8 @@
-"""An in-memory conversation: the messages of one chat and the request history they make.
+"""An in-memory conversation: the branch of one chat on screen, and the request it makes.
 
-The SQLite store (a later step) persists the same shapes; until then this is the single
-source of truth the chat controller reads and writes.
+The store keeps every message as a tree; a :class:`Conversation` holds one path through
+it (root to the current leaf) plus, for the "2 / 3" arrows, the ids of every message by
+parent (``siblings``).
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ class Conversation:
     messages: list[Message] = field(default_factory=list)
     id: str | None = None  # the store's id, once saved
     title: str = ""
+    # Every saved message id of the tree by parent id (None: the roots), oldest first.
+    siblings: dict[str | None, list[str]] = field(default_factory=dict)
 
     def add_user(self, text: str) -> Message:
         message = Message(role="user", content=text)
@@ -61,6 +64,43 @@ class Conversation:
         message = Message(role="assistant", model=model, status=Status.STREAMING)
         self.messages.append(message)
         return message
+
+    def truncate(self, position: int) -> None:
+        """Drop the messages from ``position`` on (to branch off before them)."""
+        del self.messages[position:]
+
+    def record_saved(self, message: Message) -> None:
+        """Note a newly saved message as the newest child of its parent."""
+        if message.id is not None:
+            children = self.siblings.setdefault(message.parent_id, [])
+            if message.id not in children:
+                children.append(message.id)
+
+    def branch_of(self, position: int) -> tuple[int, int]:
+        """Which sibling the message at ``position`` is: (1-based index, count).
+
+        (1, 1) for a message with no siblings or not saved yet.
+        """
+        message = self.messages[position]
+        children = self.siblings.get(message.parent_id, [])
+        if message.id is None or message.id not in children:
+            return 1, 1
+        return children.index(message.id) + 1, len(children)
+
+    def sibling(self, position: int, step: int) -> str | None:
+        """The id of the sibling ``step`` places from the message at ``position``."""
+        message = self.messages[position]
+        children = self.siblings.get(message.parent_id, [])
+        if message.id not in children:
+            return None
+        index = children.index(message.id) + step
+        return children[index] if 0 <= index < len(children) else None
+
+    def position_of(self, message_id: str) -> int | None:
+        for position, message in enumerate(self.messages):
+            if message.id == message_id:
+                return position
+        return None
 
     def last_user(self) -> Message | None:
         for message in reversed(self.messages):

@@ -48,17 +48,35 @@ def message_from(row: StoredMessage) -> Message:
     )
 
 
+async def load_conversation(
+    store: AsyncStore, conv_id: str, *, at_message: str | None = None
+) -> Conversation | None:
+    """A saved conversation along its current branch, or None when it does not exist.
+
+    With ``at_message``, the branch through that message (down to its newest leaf)
+    becomes the current one first, so a search hit on an older branch opens there.
+    """
+    row = await store.get_conversation(conv_id)
+    if row is None:
+        return None
+    if at_message is not None:
+        leaf = await store.latest_leaf_under(at_message)
+        if leaf != row.current_leaf_id:
+            await store.set_current_leaf(conv_id, leaf)
+    path = await store.current_path(conv_id)
+    siblings = await store.sibling_map(conv_id)
+    return Conversation(
+        system_prompt=str(row.settings.get("system_prompt", "")),
+        messages=[message_from(item) for item in path],
+        id=row.id,
+        title=row.title,
+        siblings=siblings,
+    )
+
+
 async def load_latest(store: AsyncStore) -> Conversation | None:
     """The most recently updated conversation, along its current branch."""
     rows = await store.list_conversations(limit=1)
     if not rows:
         return None
-    row = rows[0]
-    path = await store.current_path(row.id)
-    system_prompt = str(row.settings.get("system_prompt", ""))
-    return Conversation(
-        system_prompt=system_prompt,
-        messages=[message_from(item) for item in path],
-        id=row.id,
-        title=row.title,
-    )
+    return await load_conversation(store, rows[0].id)

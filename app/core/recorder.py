@@ -45,6 +45,7 @@ class Recorder:
             content=message.content,
         )
         message.id = stored.id
+        conversation.record_saved(message)
 
     async def begin_reply(self, conversation: Conversation, reply: Message) -> None:
         if self.store is None or conversation.id is None:
@@ -58,6 +59,7 @@ class Recorder:
             status=reply.status.value,
         )
         reply.id = stored.id
+        conversation.record_saved(reply)
 
     async def checkpoint(self, reply: Message) -> None:
         """Save what has arrived of a streaming reply (the caller paces the calls)."""

@@ -490,6 +490,21 @@ class Store:
         )
         return [_message(row) for row in rows]
 
+    def sibling_map(self, conv_id: str) -> dict[str | None, list[str]]:
+        """Every message id of the conversation by parent id (None: the roots), oldest first.
+
+        The "2 / 3" arrows of a branch read it: a message's siblings are
+        ``sibling_map[message.parent_id]``.
+        """
+        rows = self._db.execute(
+            "SELECT parent_id, id FROM messages WHERE conversation_id = ? ORDER BY created_at, seq",
+            (conv_id,),
+        )
+        siblings: dict[str | None, list[str]] = {}
+        for parent_id, msg_id in rows:
+            siblings.setdefault(parent_id, []).append(msg_id)
+        return siblings
+
     def path_to(self, leaf_id: str) -> list[StoredMessage]:
         """The messages from the root down to ``leaf_id``; [] when there is no such message."""
         return [_message(row) for row in self._db.execute(_PATH_SQL.format(seed="?"), (leaf_id,))]

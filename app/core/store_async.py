@@ -221,6 +221,9 @@ class AsyncStore:
     async def children(self, parent_id: str | None, conv_id: str) -> list[StoredMessage]:
         return await self._call(Store.children, parent_id, conv_id)
 
+    async def sibling_map(self, conv_id: str) -> dict[str | None, list[str]]:
+        return await self._call(Store.sibling_map, conv_id)
+
     async def path_to(self, leaf_id: str) -> list[StoredMessage]:
         return await self._call(Store.path_to, leaf_id)
 

@@ -25,6 +25,7 @@ from app.api.events import (
 from app.core.catalogue import spec_for
 from app.core.connection import Connection, NoApiKey
 from app.core.conversation import Conversation, Message, Status
+from app.core.history import load_conversation
 from app.core.recorder import CHECKPOINT_SECONDS, Recorder
 from app.core.store_async import AsyncStore
 from app.ui.tasks import TaskSet
@@ -75,6 +76,12 @@ class ChatController(QObject):
         usageReported(object): the :class:`Usage` of the last reply.
         busyChanged(bool): a reply is in flight, or not.
         authFailed(str): the key was missing or rejected; the key dialog should open.
+        conversationSaved(str): a message of this conversation (id) was saved; the
+            history list should show it (a new conversation, a new date).
+        truncated(int): the messages from position N on were dropped from the view's
+            branch (an edit or a regenerate branches off before them).
+        branchChanged(int, int, int): message N is version I of C.
+        notice(str): something for the status bar.
     """
 
     conversationLoaded = Signal(object)
@@ -87,6 +94,10 @@ class ChatController(QObject):
     usageReported = Signal(object)
     busyChanged = Signal(bool)
     authFailed = Signal(str)
+    conversationSaved = Signal(str)
+    truncated = Signal(int)
+    branchChanged = Signal(int, int, int)
+    notice = Signal(str)
 
     def __init__(
         self,
@@ -137,11 +148,70 @@ class ChatController(QObject):
         return True
 
     def retry(self) -> bool:
-        """Ask again for a reply to the last user message (after a failure)."""
+        """Ask again for a reply to the last user message (after a failure).
+
+        A failed or cut-off last reply is kept as an older version of the new one.
+        """
+        messages = self.conversation.messages
         if self.busy or self.conversation.last_user() is None:
             return False
+        if messages[-1].role == "assistant":
+            return self.regenerate(len(messages) - 1)
         self._start_reply()
         return True
+
+    def edit(self, position: int, text: str) -> bool:
+        """Send ``text`` as a new version of user message ``position``; the old one stays."""
+        text = text.strip()
+        messages = self.conversation.messages
+        if self.busy or not text or not 0 <= position < len(messages):
+            return False
+        if messages[position].role != "user":
+            return False
+        self._branch_off(position)
+        self.conversation.add_user(text)
+        self.userMessageAdded.emit(text)
+        self._start_reply()
+        return True
+
+    def regenerate(self, position: int) -> bool:
+        """Ask again for reply ``position``; the new reply is its sibling, the old stays."""
+        messages = self.conversation.messages
+        if self.busy or not 0 <= position < len(messages):
+            return False
+        if messages[position].role != "assistant" or position == 0:
+            return False
+        self._branch_off(position)
+        self._start_reply()
+        return True
+
+    def switch_branch(self, position: int, step: int) -> bool:
+        """Show the previous (-1) or next (+1) version of message ``position``."""
+        store = self._recorder.store
+        if self.busy or store is None or self.conversation.id is None:
+            return False
+        if not 0 <= position < len(self.conversation.messages):
+            return False
+        target = self.conversation.sibling(position, step)
+        if target is None:
+            return False
+        self._tasks.start(self._show_branch(self.conversation.id, target), name="branch")
+        return True
+
+    async def _show_branch(self, conv_id: str, message_id: str) -> None:
+        store = self._recorder.store
+        assert store is not None
+        try:
+            conversation = await load_conversation(store, conv_id, at_message=message_id)
+        except (OSError, sqlite3.Error) as error:
+            self.notice.emit(f"Could not switch to that version: {error}")
+            return
+        if conversation is not None and not self.busy and self.conversation.id == conv_id:
+            self.load(conversation)
+
+    def _branch_off(self, position: int) -> None:
+        self.conversation.truncate(position)
+        self.truncated.emit(position)
 
     def stop(self) -> None:
         """Cancel the reply in flight; what arrived stays, marked cancelled."""
@@ -186,6 +256,7 @@ class ChatController(QObject):
         status, failure = Status.COMPLETE, None
         try:
             await self._save_before_sending(reply)
+            self._report_saved(reply)
             client = self._connection.client()
             async for event in client.stream_chat(self._request()):
                 if self._on_event(reply, event) and not self._checkpoint_timer.isActive():
@@ -231,6 +302,18 @@ class ChatController(QObject):
             raise NotSaved(
                 f"Your message could not be saved, so it was not sent: {error}"
             ) from error
+
+    def _report_saved(self, reply: Message) -> None:
+        """Tell the history list, and show the arrows of a new version."""
+        conversation = self.conversation
+        if conversation.id is None or reply.id is None:
+            return
+        self.conversationSaved.emit(conversation.id)
+        for position in (len(conversation.messages) - 2, len(conversation.messages) - 1):
+            if position >= 0:
+                index, count = conversation.branch_of(position)
+                if count > 1:
+                    self.branchChanged.emit(position, index, count)
 
     def _on_event(self, reply: Message, event: object) -> bool:
         """Apply one API event; True when text or reasoning arrived."""

@@ -2,6 +2,9 @@
 
 While a reply streams, the view stays at the bottom only if the user was there; a user
 who scrolled up to read is left alone.
+
+The bubbles are kept in conversation order, so bubble ``i`` shows message ``i`` of the
+controller's conversation; actions on a bubble are reported with that position.
 """
 
 from __future__ import annotations
@@ -11,15 +14,28 @@ from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from app.ui.message_widgets import AssistantBubble, ErrorCard, UserBubble
 
+HIGHLIGHT_MS = 2000
+ANCHOR_MARGIN = 24
+
+Bubble = UserBubble | AssistantBubble
+
 
 class ChatView(QScrollArea):
     """A vertical list of message widgets.
 
     Signals:
         retryRequested(): the Retry button of the last error was clicked.
+        editRequested(int, str): the user edited message N and wants it sent as a new
+            version.
+        regenerateRequested(int): the user wants reply N asked again.
+        branchRequested(int, int): the user moved message N to its previous (-1) or next
+            (+1) version.
     """
 
     retryRequested = Signal()
+    editRequested = Signal(int, str)
+    regenerateRequested = Signal(int)
+    branchRequested = Signal(int, int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -41,6 +57,14 @@ class ChatView(QScrollArea):
         self._layout.addStretch(0)
         self.setWidget(self._content)
         self._stick_to_bottom = True
+        self.bubbles: list[Bubble] = []
+        self._busy = False
+        self._highlighted: Bubble | None = None
+        self._highlight_timer = QTimer(self)
+        self._highlight_timer.setSingleShot(True)
+        self._highlight_timer.setInterval(HIGHLIGHT_MS)
+        self._highlight_timer.timeout.connect(lambda: self._set_highlight(None))
+        self._anchor: Bubble | None = None
         self.current_reply: AssistantBubble | None = None
         self.last_error: ErrorCard | None = None
         self._retry_seconds = 0
@@ -55,29 +79,120 @@ class ChatView(QScrollArea):
     # -- building the conversation ------------------------------------------------
 
     def clear(self) -> None:
-        while self._layout.count() > 2:
-            item = self._layout.takeAt(1)
-            widget = item.widget() if item is not None else None
-            if widget is not None:
-                widget.deleteLater()
+        self._remove_from(1)
         self.placeholder.show()
-        self.current_reply = None
-        self.last_error = None
         self._stick_to_bottom = True
+
+    def truncate(self, position: int) -> None:
+        """Remove bubble ``position`` and everything after it (error cards too)."""
+        if position >= len(self.bubbles):
+            if not self.bubbles:
+                return self.clear()
+            start = self._layout.indexOf(self.bubbles[-1]) + 1
+        else:
+            start = self._layout.indexOf(self.bubbles[position])
+        self._remove_from(start)
+        if not self.bubbles:
+            self.placeholder.show()
+
+    def _remove_from(self, start: int) -> None:
+        """Delete the widgets from layout index ``start`` up to the trailing stretch."""
+        while self._layout.count() > start + 1:
+            item = self._layout.takeAt(start)
+            found = item.widget() if item is not None else None
+            if found is None:
+                continue
+            widget: QWidget = found
+            if widget in self.bubbles:
+                self.bubbles.remove(widget)
+            if widget is self.current_reply:
+                self.current_reply = None
+            if widget is self.last_error:
+                self.last_error = None
+            if widget is self._highlighted:
+                self._highlighted = None
+            if widget is self._anchor:
+                self._anchor = None
+            widget.deleteLater()
 
     def add_user_message(self, text: str) -> UserBubble:
         bubble = UserBubble(text, self._content)
+        bubble.editSubmitted.connect(lambda text: self._bubble_edited(bubble, text))
+        bubble.branchStepped.connect(lambda step: self._bubble_stepped(bubble, step))
+        bubble.set_actions_enabled(not self._busy)
         self._add(bubble)
+        self.bubbles.append(bubble)
         self._stick_to_bottom = True
+        self._anchor = None
         return bubble
 
     def begin_reply(self, model_label: str) -> AssistantBubble:
         self._retire_error()
         bubble = AssistantBubble(model_label, self._content)
         bubble.set_status(self.tr("Waiting for the reply…"))
+        bubble.regenerateRequested.connect(lambda: self._bubble_regenerate(bubble))
+        bubble.branchStepped.connect(lambda step: self._bubble_stepped(bubble, step))
+        bubble.set_actions_enabled(not self._busy)
         self._add(bubble)
+        self.bubbles.append(bubble)
         self.current_reply = bubble
         return bubble
+
+    def set_branch(self, position: int, index: int, count: int) -> None:
+        """Show "index / count" on bubble ``position`` (hidden when count is 1)."""
+        if 0 <= position < len(self.bubbles):
+            self.bubbles[position].branch.set_branch(index, count)
+
+    def set_busy(self, busy: bool) -> None:
+        """While a reply streams, editing, regenerating and switching versions are off."""
+        self._busy = busy
+        for bubble in self.bubbles:
+            bubble.set_actions_enabled(not busy)
+
+    def scroll_to_message(self, position: int) -> None:
+        """Bring bubble ``position`` into view and highlight it for a moment."""
+        if not 0 <= position < len(self.bubbles):
+            return
+        bubble = self.bubbles[position]
+        self._stick_to_bottom = False
+        # Bubbles just added are still growing to their text; until the highlight ends,
+        # every change of the scroll range brings this one back to the top (_follow).
+        self._anchor = bubble
+        self._show_anchor()
+        self._set_highlight(bubble)
+        self._highlight_timer.start()
+
+    def _show_anchor(self) -> None:
+        if self._anchor is not None:
+            self.verticalScrollBar().setValue(self._anchor.y() - ANCHOR_MARGIN)
+
+    def _set_highlight(self, bubble: Bubble | None) -> None:
+        if bubble is None:
+            self._anchor = None
+        for widget, on in ((self._highlighted, False), (bubble, True)):
+            if widget is not None:
+                widget.setProperty("highlighted", on)
+                widget.style().unpolish(widget)
+                widget.style().polish(widget)
+        self._highlighted = bubble
+
+    def _position(self, bubble: Bubble) -> int | None:
+        try:
+            return self.bubbles.index(bubble)
+        except ValueError:
+            return None
+
+    def _bubble_edited(self, bubble: Bubble, text: str) -> None:
+        if (position := self._position(bubble)) is not None:
+            self.editRequested.emit(position, text)
+
+    def _bubble_regenerate(self, bubble: Bubble) -> None:
+        if (position := self._position(bubble)) is not None:
+            self.regenerateRequested.emit(position)
+
+    def _bubble_stepped(self, bubble: Bubble, step: int) -> None:
+        if (position := self._position(bubble)) is not None:
+            self.branchRequested.emit(position, step)
 
     def append_reply(self, reasoning: str, text: str) -> None:
         if self.current_reply is not None:
@@ -137,5 +252,7 @@ class ChatView(QScrollArea):
         self._stick_to_bottom = value >= bar.maximum() - 4
 
     def _follow(self, _minimum: int, maximum: int) -> None:
-        if self._stick_to_bottom:
+        if self._anchor is not None:
+            self._show_anchor()
+        elif self._stick_to_bottom:
             self.verticalScrollBar().setValue(maximum)

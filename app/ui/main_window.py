@@ -1,4 +1,4 @@
-"""The main window: model picker on top, the conversation, the composer, a status bar.
+"""The main window: history on the left; model picker, conversation and composer on the right.
 
 It lays widgets out and owns the actions; it connects nothing to controllers: that is
 done in one place, :func:`app.ui.wiring.connect_signals`.
@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -21,7 +22,9 @@ from app.api.events import Usage
 from app.core.catalogue import cost_usd
 from app.ui.chat_view import ChatView
 from app.ui.composer import Composer
+from app.ui.history_sidebar import HistorySidebar
 from app.ui.model_picker import ModelPicker
+from app.ui.search_dialog import SearchDialog
 from app.ui.style import STYLE_SHEET
 
 APP_TITLE = "MiMo Desktop"
@@ -56,7 +59,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setStyleSheet(STYLE_SHEET)
         self.setWindowTitle(APP_TITLE)
-        self.resize(980, 720)
+        self.resize(1180, 760)
         self.model_picker = ModelPicker(self)
         self.thinking = QCheckBox(self.tr("&Thinking"), self)
         self.thinking.setObjectName("thinkingToggle")
@@ -68,14 +71,24 @@ class MainWindow(QMainWindow):
         top.addWidget(self.thinking)
         self.chat_view = ChatView(self)
         self.composer = Composer(self)
-        central = QWidget(self)
-        layout = QVBoxLayout(central)
+        self.sidebar = HistorySidebar(self)
+        self.search_dialog = SearchDialog(self)
+        chat_area = QWidget(self)
+        layout = QVBoxLayout(chat_area)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addLayout(top)
         layout.addWidget(self.chat_view, 1)
         layout.addWidget(self.composer)
-        self.setCentralWidget(central)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(chat_area)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setCollapsible(1, False)
+        self.splitter.setSizes([260, 920])
+        self.setCentralWidget(self.splitter)
         self.usage_label = QLabel(self)
         self.usage_label.setObjectName("usageLabel")
         self.storage_warning = QLabel(self)
@@ -99,13 +112,36 @@ class MainWindow(QMainWindow):
         self.focus_composer_action = QAction(self.tr("&Focus composer"), self)
         self.focus_composer_action.setShortcut(QKeySequence("Ctrl+L"))
         self.focus_composer_action.triggered.connect(lambda: self.composer.edit.setFocus())
+        self.search_action = QAction(self.tr("&Search conversations…"), self)
+        self.search_action.setShortcut(QKeySequence("Ctrl+K"))
+        self.toggle_sidebar_action = QAction(self.tr("Show &history"), self)
+        self.toggle_sidebar_action.setCheckable(True)
+        self.toggle_sidebar_action.setChecked(True)
+        self.toggle_sidebar_action.setShortcut(QKeySequence("Ctrl+Shift+H"))
+        self.toggle_sidebar_action.toggled.connect(self.sidebar.setVisible)
+        self.undo_delete_action = QAction(self.tr("&Undo delete"), self)
+        self.undo_delete_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.undo_delete_action.setEnabled(False)
+        self.export_markdown_action = QAction(self.tr("Export chat as &Markdown…"), self)
+        self.export_json_action = QAction(self.tr("Export chat as &JSON…"), self)
+        self.import_action = QAction(self.tr("&Import chat…"), self)
+        self.import_action.setShortcut(QKeySequence("Ctrl+Shift+O"))
         file_menu = self.menuBar().addMenu(self.tr("&File"))
         file_menu.addAction(self.new_chat_action)
         file_menu.addSeparator()
+        file_menu.addAction(self.import_action)
+        file_menu.addAction(self.export_markdown_action)
+        file_menu.addAction(self.export_json_action)
+        file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
+        edit_menu = self.menuBar().addMenu(self.tr("&Edit"))
+        edit_menu.addAction(self.undo_delete_action)
+        edit_menu.addAction(self.search_action)
         chat_menu = self.menuBar().addMenu(self.tr("&Chat"))
         chat_menu.addAction(self.stop_action)
         chat_menu.addAction(self.focus_composer_action)
+        view_menu = self.menuBar().addMenu(self.tr("&View"))
+        view_menu.addAction(self.toggle_sidebar_action)
         settings_menu = self.menuBar().addMenu(self.tr("&Settings"))
         settings_menu.addAction(self.key_action)
 

@@ -1,8 +1,13 @@
-"""The pieces a conversation is made of on screen: user and assistant bubbles, error cards."""
+"""The pieces a conversation is made of on screen: user and assistant bubbles, error cards.
+
+Each bubble ends in a row of actions (copy, edit or regenerate) and, when the message
+has siblings in the conversation tree, "< 2 / 3 >" arrows to move between them.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -13,27 +18,159 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui.composer import ComposerEdit
 from app.ui.markdown_view import MarkdownView
 
 
+def _action_button(text: str, tip: str, parent: QWidget) -> QToolButton:
+    button = QToolButton(parent)
+    button.setObjectName("bubbleAction")
+    button.setText(text)
+    button.setToolTip(tip)
+    button.setAccessibleName(tip)
+    button.setAutoRaise(True)
+    button.setCursor(Qt.CursorShape.PointingHandCursor)
+    return button
+
+
+class BranchSwitch(QWidget):
+    """Which of its siblings a message is, with arrows to the others.
+
+    Hidden while the message has no siblings.
+
+    Signals:
+        stepped(int): -1 for the previous sibling, +1 for the next.
+    """
+
+    stepped = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("branchSwitch")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.previous = _action_button("\u2039", self.tr("Previous version"), self)
+        self.label = QLabel(self)
+        self.label.setObjectName("branchLabel")
+        self.next = _action_button("\u203a", self.tr("Next version"), self)
+        layout.addWidget(self.previous)
+        layout.addWidget(self.label)
+        layout.addWidget(self.next)
+        self.previous.clicked.connect(lambda: self.stepped.emit(-1))
+        self.next.clicked.connect(lambda: self.stepped.emit(1))
+        self.index, self.count = 1, 1
+        self.hide()
+
+    def set_branch(self, index: int, count: int) -> None:
+        self.index, self.count = index, count
+        self.label.setText(f"{index} / {count}")
+        self.label.setAccessibleName(self.tr("Version {0} of {1}").format(index, count))
+        self.previous.setEnabled(index > 1)
+        self.next.setEnabled(index < count)
+        self.setVisible(count > 1)
+
+
 class UserBubble(QFrame):
-    """A message the user sent."""
+    """A message the user sent; Edit turns it into an editor whose text is sent anew.
+
+    Signals:
+        editSubmitted(str): the edited text, to be sent as a new version of the message.
+        branchStepped(int): the user moved to the previous (-1) or next (+1) version.
+    """
+
+    editSubmitted = Signal(str)
+    branchStepped = Signal(int)
 
     def __init__(self, text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("userBubble")
+        self.text = text
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 8, 12, 8)
+        layout.setContentsMargins(12, 8, 12, 4)
         header = QLabel(self.tr("You"), self)
         header.setObjectName("bubbleHeader")
         self.body = MarkdownView(self)
         self.body.setPlainText(text)
+        self.editor = ComposerEdit(self)
+        self.editor.setObjectName("messageEditor")
+        self.editor.setAccessibleName(self.tr("Edit message"))
+        self.editor.hide()
+        self.save_button = QPushButton(self.tr("Send"), self)
+        self.save_button.setObjectName("editSendButton")
+        self.cancel_button = QPushButton(self.tr("Cancel"), self)
+        self.cancel_button.setObjectName("editCancelButton")
+        edit_buttons = QHBoxLayout()
+        edit_buttons.addStretch(1)
+        edit_buttons.addWidget(self.cancel_button)
+        edit_buttons.addWidget(self.save_button)
+        self.save_button.hide()
+        self.cancel_button.hide()
+        self.branch = BranchSwitch(self)
+        self.edit_button = _action_button(self.tr("Edit"), self.tr("Edit and send again"), self)
+        self.copy_button = _action_button(self.tr("Copy"), self.tr("Copy the message"), self)
+        actions = QHBoxLayout()
+        actions.setSpacing(2)
+        actions.addStretch(1)
+        actions.addWidget(self.branch)
+        actions.addWidget(self.edit_button)
+        actions.addWidget(self.copy_button)
         layout.addWidget(header)
         layout.addWidget(self.body)
+        layout.addWidget(self.editor)
+        layout.addLayout(edit_buttons)
+        layout.addLayout(actions)
+        self.edit_button.clicked.connect(self.start_editing)
+        self.copy_button.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.text))
+        self.save_button.clicked.connect(self._submit_edit)
+        self.cancel_button.clicked.connect(self.stop_editing)
+        self.editor.submitted.connect(self._submit_edit)
+        self.branch.stepped.connect(self.branchStepped)
+
+    @property
+    def editing(self) -> bool:
+        return self.editor.isVisible()
+
+    def set_actions_enabled(self, enabled: bool) -> None:
+        """Edit and the arrows are off while a reply streams."""
+        self.edit_button.setEnabled(enabled)
+        self.branch.setEnabled(enabled)
+        self.save_button.setEnabled(enabled)
+
+    def start_editing(self) -> None:
+        self.editor.setPlainText(self.text)
+        self._show_editor(True)
+        self.editor.setFocus()
+        self.editor.selectAll()
+
+    def stop_editing(self) -> None:
+        self._show_editor(False)
+
+    def _show_editor(self, editing: bool) -> None:
+        widgets: tuple[QWidget, ...] = (self.editor, self.save_button, self.cancel_button)
+        for widget in widgets:
+            widget.setVisible(editing)
+        for widget in (self.body, self.edit_button):
+            widget.setVisible(not editing)
+
+    def _submit_edit(self) -> None:
+        text = self.editor.toPlainText().strip()
+        if not text or not self.save_button.isEnabled():
+            return
+        self.stop_editing()
+        self.editSubmitted.emit(text)
 
 
 class AssistantBubble(QFrame):
-    """A reply: a collapsible reasoning section, the answer, and a status line."""
+    """A reply: a collapsible reasoning section, the answer, a status line and actions.
+
+    Signals:
+        regenerateRequested(): ask the model again; the new reply is a sibling of this one.
+        branchStepped(int): the user moved to the previous (-1) or next (+1) version.
+    """
+
+    regenerateRequested = Signal()
+    branchStepped = Signal(int)
 
     def __init__(self, model_label: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -64,11 +201,40 @@ class AssistantBubble(QFrame):
         self.status.setObjectName("replyStatus")
         self.status.setWordWrap(True)
         self.status.hide()
+        self.usage = QLabel(self)
+        self.usage.setObjectName("replyUsage")
+        self.branch = BranchSwitch(self)
+        self.copy_button = _action_button(self.tr("Copy"), self.tr("Copy the reply"), self)
+        self.regenerate_button = _action_button(
+            self.tr("Regenerate"), self.tr("Ask again; this reply stays as a version"), self
+        )
+        actions = QHBoxLayout()
+        actions.setSpacing(2)
+        actions.addWidget(self.usage)
+        actions.addStretch(1)
+        actions.addWidget(self.branch)
+        actions.addWidget(self.copy_button)
+        actions.addWidget(self.regenerate_button)
+        self.copy_button.hide()
+        self.regenerate_button.hide()
         layout.addWidget(self.header)
         layout.addWidget(self.reasoning_toggle, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.reasoning)
         layout.addWidget(self.body)
         layout.addWidget(self.status)
+        layout.addLayout(actions)
+        self.copy_button.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.text))
+        self.regenerate_button.clicked.connect(self.regenerateRequested)
+        self.branch.stepped.connect(self.branchStepped)
+
+    def set_actions_enabled(self, enabled: bool) -> None:
+        """Regenerate and the arrows are off while a reply streams."""
+        self.regenerate_button.setEnabled(enabled)
+        self.branch.setEnabled(enabled)
+
+    def set_usage(self, text: str, tooltip: str = "") -> None:
+        self.usage.setText(text)
+        self.usage.setToolTip(tooltip)
 
     @property
     def text(self) -> str:
@@ -114,6 +280,8 @@ class AssistantBubble(QFrame):
             self.set_status("")
         elif not self._text:
             self.set_status(self.tr("The model returned an empty reply."))
+        self.copy_button.setVisible(bool(self._text))
+        self.regenerate_button.show()
 
     def _toggled_by_user(self, checked: bool) -> None:
         self._user_toggled = True

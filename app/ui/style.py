@@ -32,6 +32,19 @@ STYLE_SHEET = """
 }
 #placeholder { color: palette(mid); font-size: 15px; }
 #composerEdit { border: 1px solid palette(mid); border-radius: 6px; }
+#historyList { border: none; background: palette(window); }
+#historyList::item { padding: 0 10px; border-radius: 6px; }
+#historyList::item:selected { background: palette(highlight); color: palette(highlighted-text); }
+#historyEmpty { color: palette(mid); }
+#undoBar { background: palette(alternate-base); border-top: 1px solid palette(midlight); }
+#bubbleAction { border: none; color: palette(mid); padding: 2px 6px; }
+#bubbleAction:hover { color: palette(window-text); }
+#branchLabel { color: palette(mid); }
+#replyUsage { color: palette(mid); font-size: 11px; }
+#userBubble[highlighted="true"], #assistantBubble[highlighted="true"] {
+    border: 2px solid palette(highlight);
+    border-radius: 10px;
+}
 """
 
 CODE_MARGIN = 8.0

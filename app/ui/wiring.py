@@ -9,9 +9,11 @@ from PySide6.QtCore import QObject
 from app.api.events import Usage
 from app.core.catalogue import spec_for
 from app.core.connection import Connection
+from app.core.conversation import Conversation
 from app.core.paths import AppPaths
 from app.ui.chat_controller import ChatController
-from app.ui.conversation_display import show_conversation
+from app.ui.conversation_display import show_conversation, usage_summary
+from app.ui.history_controller import HistoryController
 from app.ui.key_controller import KeyController
 from app.ui.key_dialog import KeyDialog
 from app.ui.main_window import MainWindow
@@ -32,6 +34,7 @@ class AppParts:
     preferences: Preferences
     connection: Connection
     paths: AppPaths
+    history: HistoryController
 
 
 class KeyDialogOpener(QObject):
@@ -77,6 +80,7 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
         parts.preferences,
     )
     view, composer, picker = window.chat_view, window.composer, window.model_picker
+    sidebar, search, history = window.sidebar, window.search_dialog, parts.history
     key_dialog = KeyDialogOpener(parts)
 
     def model_changed(model_id: str) -> None:
@@ -110,10 +114,45 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
     def new_chat() -> None:
         chat.new_conversation()
         view.clear()
+        sidebar.set_current(None)
         composer.edit.setFocus()
 
     def show_usage(usage: Usage) -> None:
         window.show_usage(usage, chat.model)
+        if view.current_reply is not None:
+            view.current_reply.set_usage(*usage_summary(usage, chat.model))
+
+    def show_loaded(conversation: Conversation) -> None:
+        show_conversation(view, conversation)
+        sidebar.set_current(conversation.id)
+
+    def open_saved(conversation: Conversation, message_id: str) -> None:
+        chat.load(conversation)
+        position = conversation.position_of(message_id) if message_id else None
+        if position is not None:
+            view.scroll_to_message(position)
+        else:
+            composer.edit.setFocus()
+
+    def conversation_saved(conv_id: str) -> None:
+        history.refresh_one(conv_id)
+        sidebar.set_current(conv_id)
+
+    def delete_conversation(conv_id: str) -> None:
+        if chat.conversation.id == conv_id:
+            new_chat()
+        history.delete(conv_id)
+
+    def conversation_deleted(_conv_id: str, title: str) -> None:
+        sidebar.show_deleted(title)
+        window.undo_delete_action.setEnabled(True)
+
+    def undo_delete() -> None:
+        sidebar.hide_undo()
+        history.undo_delete()
+
+    def open_search() -> None:
+        search.open_fresh()
 
     # composer and window actions -> chat
     composer.sendRequested.connect(chat.send)
@@ -124,10 +163,18 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
     window.key_action.triggered.connect(lambda: key_dialog.open())
     window.closing.connect(chat.shutdown)
     view.retryRequested.connect(chat.retry)
+    view.editRequested.connect(chat.edit)
+    view.regenerateRequested.connect(chat.regenerate)
+    view.branchRequested.connect(chat.switch_branch)
     picker.modelChanged.connect(model_changed)
     window.thinking.toggled.connect(thinking_toggled)
     # chat -> view
-    chat.conversationLoaded.connect(lambda conversation: show_conversation(view, conversation))
+    chat.conversationLoaded.connect(show_loaded)
+    chat.truncated.connect(view.truncate)
+    chat.branchChanged.connect(view.set_branch)
+    chat.busyChanged.connect(view.set_busy)
+    chat.conversationSaved.connect(conversation_saved)
+    chat.notice.connect(lambda text: window.statusBar().showMessage(text, STATUS_MESSAGE_MS))
     chat.userMessageAdded.connect(view.add_user_message)
     chat.replyStarted.connect(lambda model_id: view.begin_reply(spec_for(model_id).label))
     chat.replyDelta.connect(view.append_reply)
@@ -137,6 +184,26 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
     chat.usageReported.connect(show_usage)
     chat.busyChanged.connect(composer.set_busy)
     chat.authFailed.connect(key_dialog.open)
+    # history: sidebar and search
+    sidebar.openRequested.connect(history.open)
+    sidebar.renameRequested.connect(history.rename)
+    sidebar.pinRequested.connect(history.set_pinned)
+    sidebar.deleteRequested.connect(delete_conversation)
+    sidebar.undoRequested.connect(undo_delete)
+    sidebar.new_chat_button.clicked.connect(new_chat)
+    sidebar.search_button.clicked.connect(open_search)
+    window.search_action.triggered.connect(open_search)
+    window.undo_delete_action.triggered.connect(undo_delete)
+    window.closing.connect(history.shutdown)
+    search.queryChanged.connect(history.search)
+    search.hitActivated.connect(history.open)
+    history.listLoaded.connect(sidebar.model.set_rows)
+    history.rowChanged.connect(sidebar.model.upsert)
+    history.rowRemoved.connect(sidebar.model.remove)
+    history.deleted.connect(conversation_deleted)
+    history.conversationOpened.connect(open_saved)
+    history.searchFinished.connect(search.set_results)
+    history.failed.connect(lambda text: window.statusBar().showMessage(text, STATUS_MESSAGE_MS))
     # keys and models
     keys.keyMissing.connect(key_dialog.open)
     keys.keyReady.connect(models.refresh)

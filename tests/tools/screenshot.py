@@ -46,9 +46,15 @@ with open("notes.txt", encoding="utf-8") as f:
 
 
 async def scenario(app: QApplication, out: Path) -> None:
-    async with demo_app(Plan(reasoning=REASONING, content=ANSWER)) as parts:
+    async with demo_app(Plan(reasoning=REASONING, content=ANSWER), size=(1200, 800)) as parts:
+        for earlier in ("Plan a weekend in Lisbon", "Explain Rust lifetimes simply"):
+            await ask_and_wait(parts, earlier)
+            parts.window.new_chat_action.trigger()
         parts.window.model_picker.select("mimo-v2-pro")
         await ask_and_wait(parts, QUESTION)
+        parts.chat.regenerate(1)  # a second version: the reply shows "2 / 2"
+        while parts.chat.busy:
+            await asyncio.sleep(0.05)
         await asyncio.sleep(0.2)  # let the last layout and paint happen before the grab
         parts.window.grab().save(str(out))
 
