@@ -37,6 +37,7 @@ from app.ui.key_controller import KeyController
 from app.ui.main_window import APP_TITLE, MainWindow
 from app.ui.models_controller import ModelsController
 from app.ui.preferences import Preferences
+from app.ui.transfer_controller import TransferController
 from app.ui.unix_signals import SignalWatcher
 from app.ui.wiring import AppParts, KeyDialogOpener, connect_signals
 
@@ -90,6 +91,7 @@ def build(
     )
     models = ModelsController(connection)
     history = HistoryController()
+    transfer = TransferController()
     keys = KeyController(
         connection,
         preferences,
@@ -97,12 +99,12 @@ def build(
         env_key=env.get("MIMO_API_KEY") or None,
         store_factory=store_factory,
     )
-    for owned in (chat, models, keys, preferences, history):
+    for owned in (chat, models, keys, preferences, history, transfer):
         owned.setParent(window)
     window.model_picker.set_models(merge_remote([]), settings.model)
     if settings.window_geometry:
         window.restoreGeometry(QByteArray.fromBase64(settings.window_geometry.encode()))
-    parts = AppParts(window, chat, models, keys, preferences, connection, paths, history)
+    parts = AppParts(window, chat, models, keys, preferences, connection, paths, history, transfer)
     return parts, connect_signals(parts)
 
 
@@ -111,6 +113,7 @@ async def start(parts: AppParts, *, ask: str | None = None) -> AsyncStore | None
     store, warning = await open_history(parts.paths.data_dir)
     parts.chat.attach_store(store)
     parts.history.attach_store(store)
+    parts.transfer.attach_store(store)
     if store is not None:
         parts.history.refresh()
     parts.window.show()

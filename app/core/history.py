@@ -32,8 +32,26 @@ async def open_history(data_dir: Path) -> tuple[AsyncStore | None, str | None]:
     return store, None
 
 
+def usage_from(raw: object) -> Usage | None:
+    """A stored usage dict as :class:`Usage`; missing or odd counts read as 0."""
+    if not isinstance(raw, dict) or not raw:
+        return None
+
+    def count(name: str) -> int:
+        value = raw.get(name, 0)
+        return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+    return Usage(
+        prompt_tokens=count("prompt_tokens"),
+        completion_tokens=count("completion_tokens"),
+        total_tokens=count("total_tokens"),
+        cached_tokens=count("cached_tokens"),
+        reasoning_tokens=count("reasoning_tokens"),
+    )
+
+
 def message_from(row: StoredMessage) -> Message:
-    usage = Usage(**row.usage) if row.usage else None
+    usage = usage_from(row.usage)
     return Message(
         role=row.role,
         content=row.content,

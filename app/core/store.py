@@ -21,6 +21,7 @@ committed state and never wait for the writer; writers queue on ``busy_timeout``
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
 import json
 import os
@@ -42,11 +43,15 @@ from app.core.store_records import (
     MESSAGE_STATUSES,
     SNIPPET_CLOSE,
     SNIPPET_OPEN,
+    AttachmentRecord,
+    ConversationExport,
+    ConversationImport,
     ConversationRow,
     NotFoundError,
     SearchHit,
     StoredMessage,
     StoreError,
+    parents_first,
 )
 
 __all__ = [
@@ -611,3 +616,164 @@ class Store:
     def attachment_path(self, sha256: str) -> Path:
         """Where the attachment with this hash lives: ``<attachments_dir>/ab/cdef...``."""
         return attachment_file(self._attachments_dir, sha256)
+
+    # Export and import
+
+    def export_conversation(
+        self, conv_id: str, *, include_attachments: bool = True
+    ) -> ConversationExport:
+        """A snapshot of one conversation: its row, its whole message tree, its attachments.
+
+        The rows are read in one read transaction, so they are consistent with each
+        other; then the attachment files are read (unless ``include_attachments`` is
+        False). A file that is gone or no longer matches its hash gives a record with
+        ``data`` None and ``missing`` True instead of an error.
+
+        Raises:
+            NotFoundError: no such conversation (a soft-deleted one is exported too).
+            StoreError: the stored message tree is damaged (a parent cycle).
+        """
+        self._db.execute("BEGIN")
+        try:
+            conversation = self.get_conversation(conv_id)
+            if conversation is None:
+                raise NotFoundError(f"no conversation {conv_id}")
+            messages = self._export_messages(conv_id)
+            rows = self._db.execute(
+                "SELECT sha256, media_type, size, original_name FROM attachments WHERE sha256 IN"
+                " (SELECT u.sha256 FROM message_attachments u JOIN messages m"
+                " ON m.id = u.message_id WHERE m.conversation_id = ?) ORDER BY sha256",
+                (conv_id,),
+            ).fetchall()
+        finally:
+            self._db.execute("COMMIT")
+        attachments = tuple(
+            self._export_attachment(AttachmentRecord(*row), include_attachments) for row in rows
+        )
+        return ConversationExport(conversation, messages, attachments, self._clock())
+
+    def _export_messages(self, conv_id: str) -> tuple[StoredMessage, ...]:
+        """Every message of the conversation, each parent before its children."""
+        rows = self._db.execute(
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages m WHERE m.conversation_id = ?"
+            " ORDER BY m.created_at, m.seq",
+            (conv_id,),
+        )
+        messages = [_message(row) for row in rows]
+        ordered = parents_first(messages)
+        if len(ordered) != len(messages):
+            raise StoreError(f"the message tree of conversation {conv_id} is damaged")
+        return tuple(ordered)
+
+    def _export_attachment(self, record: AttachmentRecord, include_data: bool) -> AttachmentRecord:
+        """``record`` with the bytes of its file, or marked missing when they cannot be had."""
+        if not include_data:
+            return record
+        try:
+            data = self.attachment_path(record.sha256).read_bytes()
+        except OSError:
+            data = None
+        if data is None or hashlib.sha256(data).hexdigest() != record.sha256:
+            return dataclasses.replace(record, data=None, missing=True)
+        return dataclasses.replace(record, data=data)
+
+    def import_conversation(self, data: ConversationImport) -> str:
+        """Add an exported conversation (see :func:`app.core.transfer.parse_export`).
+
+        Attachment files are stored first, each like :meth:`put_attachment` (hash
+        checked, file written atomically); an attachment without bytes gets its row
+        only, unless the store has it already. Then ONE transaction adds the
+        conversation and its messages with every field as given (timestamps, statuses,
+        usage, current leaf). When the conversation id, or any message id, is in the
+        database already, the conversation and all its messages get fresh ids instead
+        and the title gains " (imported)".
+
+        Returns:
+            The id of the new conversation.
+
+        Raises:
+            StoreError: ``data`` is inconsistent (an attachment's bytes do not match
+                its hash, a message's parent or attachment is not in ``data``); nothing
+                is added then, except attachment files that no message uses.
+        """
+        messages = self._check_import(data)
+        for record in data.attachments:
+            if record.data is not None:
+                stored = self.put_attachment(record.data, record.media_type, record.original_name)
+                if stored != record.sha256:
+                    raise StoreError(f"the bytes of attachment {record.sha256} do not match it")
+        with self._transaction() as db:
+            ids = self._import_ids(data.conversation.id, messages)
+            self._insert_imported(db, data, messages, ids)
+        return ids[data.conversation.id]
+
+    @staticmethod
+    def _check_import(data: ConversationImport) -> list[StoredMessage]:
+        """The messages of ``data`` in tree order; StoreError unless ``data`` is consistent."""
+        messages = parents_first(data.messages)
+        ids = {message.id for message in messages}
+        if len(messages) != len(data.messages) or len(ids) != len(messages):
+            raise StoreError("the imported messages do not form one tree of distinct ids")
+        leaf = data.conversation.current_leaf_id
+        if leaf is not None and leaf not in ids:
+            raise StoreError("the imported current message is not among the messages")
+        known = {record.sha256 for record in data.attachments}
+        if any(sha256 not in known for message in messages for sha256 in message.attachments):
+            raise StoreError("an imported message names an attachment that is not in the import")
+        return messages
+
+    def _import_ids(self, conv_id: str, messages: Sequence[StoredMessage]) -> dict[str, str]:
+        """Old id -> new id for the conversation and its messages: kept unless one is taken."""
+        old = [conv_id, *(message.id for message in messages)]
+        taken = self._db.execute(
+            "SELECT EXISTS (SELECT 1 FROM conversations WHERE id = ?) OR EXISTS"
+            " (SELECT 1 FROM messages WHERE id IN (SELECT value FROM json_each(?)))",
+            (conv_id, json.dumps(old[1:])),
+        ).fetchone()[0]
+        if not taken:
+            return {item: item for item in old}
+        return {item: uuid.uuid4().hex for item in old}
+
+    def _insert_imported(
+        self,
+        db: sqlite3.Connection,
+        data: ConversationImport,
+        messages: Sequence[StoredMessage],
+        ids: Mapping[str, str],
+    ) -> None:
+        """Insert the rows of an import, with ids mapped by ``ids`` (inside a transaction)."""
+        conv = data.conversation
+        fresh = ids[conv.id] != conv.id
+        leaf = None if conv.current_leaf_id is None else ids[conv.current_leaf_id]
+        db.execute(
+            "INSERT INTO conversations (id, title, created_at, updated_at, pinned, model,"
+            " settings, current_leaf_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (ids[conv.id], f"{conv.title} (imported)" if fresh else conv.title, conv.created_at,
+             conv.updated_at, int(conv.pinned), conv.model, _dumps(conv.settings), leaf),
+        )  # fmt: skip
+        db.executemany(
+            "INSERT INTO messages (id, conversation_id, parent_id, role, content, reasoning,"
+            " model, options, status, finish_reason, error, usage, timings, created_at,"
+            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (ids[m.id], ids[conv.id], None if m.parent_id is None else ids[m.parent_id],
+                 m.role, m.content, m.reasoning, m.model, _dumps(m.options), m.status,
+                 m.finish_reason, m.error, None if m.usage is None else _dumps(m.usage),
+                 _dumps(m.timings), m.created_at, m.updated_at)
+                for m in messages
+            ],
+        )  # fmt: skip
+        now = self._clock()
+        db.executemany(
+            "INSERT INTO attachments (sha256, media_type, size, original_name, created_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
+            [(a.sha256, a.media_type, a.size, a.original_name, now) for a in data.attachments],
+        )
+        db.executemany(
+            "INSERT INTO message_attachments (message_id, sha256, position) VALUES (?, ?, ?)",
+            [
+                (ids[m.id], sha256, position)
+                for m in messages
+                for position, sha256 in enumerate(m.attachments)
+            ],
+        )

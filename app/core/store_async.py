@@ -27,6 +27,7 @@ from app.core.store import (
     StoreError,
     attachment_file,
 )
+from app.core.store_records import ConversationExport, ConversationImport
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -247,3 +248,15 @@ class AsyncStore:
 
     async def put_attachment(self, data: bytes | Path, media_type: str, name: str = "") -> str:
         return await self._call(Store.put_attachment, data, media_type, name)
+
+    # Export and import
+
+    async def export_conversation(
+        self, conv_id: str, *, include_attachments: bool = True
+    ) -> ConversationExport:
+        return await self._call(
+            Store.export_conversation, conv_id, include_attachments=include_attachments
+        )
+
+    async def import_conversation(self, data: ConversationImport) -> str:
+        return await self._call(Store.import_conversation, data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,3 +71,67 @@ class SearchHit:
     title: str
     snippet: str
     rank: float
+
+
+@dataclass(frozen=True)
+class AttachmentRecord:
+    """An attachment as exported or imported: its row and, when included, its bytes.
+
+    ``data`` is None when the bytes were left out of an export or not in the file;
+    ``missing`` is True when the export wanted them but the stored file was gone.
+    """
+
+    sha256: str
+    media_type: str
+    size: int
+    original_name: str
+    data: bytes | None = None
+    missing: bool = False
+
+
+@dataclass(frozen=True)
+class ConversationExport:
+    """One conversation with its whole message tree, as :meth:`Store.export_conversation` read it.
+
+    ``messages`` lists every message of the tree, each parent before its children;
+    ``attachments`` every attachment those messages use, once each. ``exported_at``
+    is the store clock's reading (epoch seconds) when the snapshot was taken.
+    """
+
+    conversation: ConversationRow
+    messages: tuple[StoredMessage, ...]
+    attachments: tuple[AttachmentRecord, ...]
+    exported_at: float
+
+
+@dataclass(frozen=True)
+class ConversationImport:
+    """A validated conversation to add with :meth:`Store.import_conversation`.
+
+    Same shape as :class:`ConversationExport`: ``messages`` lists each parent before
+    its children, every parent and attachment they name is present, and each
+    attachment's ``data`` (when not None) hashes to its ``sha256``.
+    """
+
+    conversation: ConversationRow
+    messages: tuple[StoredMessage, ...]
+    attachments: tuple[AttachmentRecord, ...]
+
+
+def parents_first(messages: Sequence[StoredMessage]) -> list[StoredMessage]:
+    """The messages in tree order: each root, then its subtree, depth first.
+
+    Siblings keep their order in ``messages``. A message whose parent is not in
+    ``messages`` is left out, and so is every message of a parent cycle (none of them
+    hangs under a root); callers compare lengths to notice either.
+    """
+    children: dict[str | None, list[StoredMessage]] = {}
+    for message in messages:
+        children.setdefault(message.parent_id, []).append(message)
+    ordered: list[StoredMessage] = []
+    stack = list(reversed(children.get(None, [])))
+    while stack:
+        message = stack.pop()
+        ordered.append(message)
+        stack.extend(reversed(children.get(message.id, [])))
+    return ordered

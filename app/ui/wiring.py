@@ -19,6 +19,7 @@ from app.ui.key_dialog import KeyDialog
 from app.ui.main_window import MainWindow
 from app.ui.models_controller import ModelsController
 from app.ui.preferences import Preferences
+from app.ui.transfer_controller import TransferController, file_dialog, file_name_for
 
 STATUS_MESSAGE_MS = 8000
 
@@ -35,6 +36,7 @@ class AppParts:
     connection: Connection
     paths: AppPaths
     history: HistoryController
+    transfer: TransferController
 
 
 class KeyDialogOpener(QObject):
@@ -81,6 +83,7 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
     )
     view, composer, picker = window.chat_view, window.composer, window.model_picker
     sidebar, search, history = window.sidebar, window.search_dialog, parts.history
+    transfer = parts.transfer
     key_dialog = KeyDialogOpener(parts)
 
     def model_changed(model_id: str) -> None:
@@ -154,6 +157,33 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
     def open_search() -> None:
         search.open_fresh()
 
+    def show_status(text: str) -> None:
+        window.statusBar().showMessage(text, STATUS_MESSAGE_MS)
+
+    def ask_export(conv_id: str | None, kind: str) -> None:
+        if conv_id is None:
+            show_status(window.tr("Nothing to export yet: this chat has no messages."))
+            return
+        row = sidebar.model.row(conv_id)
+        title = row.title if row is not None else chat.conversation.title
+        dialog = file_dialog(window, saving=True, kind=kind, suggested=file_name_for(title, kind))
+        dialog.fileSelected.connect(
+            lambda path: transfer.export(conv_id, "json" if kind == "json" else "markdown", path)
+        )
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def ask_import() -> None:
+        dialog = file_dialog(window, saving=False, kind="json")
+        dialog.fileSelected.connect(transfer.import_file)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def imported(conv_id: str) -> None:
+        history.refresh_one(conv_id)
+        history.open(conv_id)
+        show_status(window.tr("Conversation imported."))
+
     # composer and window actions -> chat
     composer.sendRequested.connect(chat.send)
     composer.stopRequested.connect(chat.stop)
@@ -195,6 +225,16 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
     window.search_action.triggered.connect(open_search)
     window.undo_delete_action.triggered.connect(undo_delete)
     window.closing.connect(history.shutdown)
+    window.closing.connect(transfer.shutdown)
+    window.export_markdown_action.triggered.connect(
+        lambda: ask_export(chat.conversation.id, "markdown")
+    )
+    window.export_json_action.triggered.connect(lambda: ask_export(chat.conversation.id, "json"))
+    window.import_action.triggered.connect(ask_import)
+    sidebar.exportRequested.connect(ask_export)
+    transfer.exported.connect(lambda path: show_status(window.tr("Exported to {0}").format(path)))
+    transfer.imported.connect(imported)
+    transfer.failed.connect(show_status)
     search.queryChanged.connect(history.search)
     search.hitActivated.connect(history.open)
     history.listLoaded.connect(sidebar.model.set_rows)
