@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import time
 from dataclasses import dataclass, field, fields
@@ -38,6 +39,13 @@ class Settings:
         model: Id of the selected model.
         thinking: Thinking mode override; None means the model's default.
         window_geometry: Base64 of Qt's ``saveGeometry()`` bytes; opaque here.
+        presets: The user's chat-settings presets, each ``{"name": str, "settings":
+            {...}}`` (see :mod:`app.core.chat_settings`; built-in presets are not
+            stored). Entries of the wrong shape are dropped on load.
+        prices: The user's price overrides: model id -> ``{"input", "output",
+            "cached_input"}`` in USD per million tokens (``cached_input`` None: no
+            reduced rate). Merged over the catalogue by
+            :class:`app.core.catalogue.PriceTable`. Bad entries are dropped on load.
         extra: Every other top-level key, by name. Written back at the top level of
             the file; a key that collides with a field name is ignored on save.
     """
@@ -47,6 +55,8 @@ class Settings:
     model: str = DEFAULT_MODEL
     thinking: bool | None = None
     window_geometry: str | None = None
+    presets: list[dict[str, Any]] = field(default_factory=list)
+    prices: dict[str, dict[str, float | None]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -62,7 +72,57 @@ def _valid(name: str, value: Any) -> bool:
         return value is None or isinstance(value, bool)
     if name == "window_geometry":
         return value is None or isinstance(value, str)
+    if name == "presets":
+        return isinstance(value, list) and all(_valid_preset(entry) for entry in value)
+    if name == "prices":
+        return isinstance(value, dict) and all(
+            _valid_price(model, entry) for model, entry in value.items()
+        )
     return False  # pragma: no cover - every field is handled above
+
+
+def _valid_preset(entry: Any) -> bool:
+    """A preset entry: a non-blank name and a settings object (checked in depth later)."""
+    return (
+        isinstance(entry, dict)
+        and isinstance(entry.get("name"), str)
+        and bool(entry["name"].strip())
+        and isinstance(entry.get("settings"), dict)
+    )
+
+
+_PRICE_KEYS = frozenset({"input", "output", "cached_input"})
+
+
+def _price_number(value: Any) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value >= 0
+    )
+
+
+def _valid_price(model: Any, entry: Any) -> bool:
+    """A price override: input and output required, cached input optional (None: none)."""
+    return (
+        isinstance(model, str)
+        and bool(model.strip())
+        and isinstance(entry, dict)
+        and set(entry) <= _PRICE_KEYS
+        and _price_number(entry.get("input"))
+        and _price_number(entry.get("output"))
+        and (entry.get("cached_input") is None or _price_number(entry["cached_input"]))
+    )
+
+
+def _salvage(name: str, value: Any) -> Any:
+    """The good entries of a bad list or dict field, or None when nothing can be kept."""
+    if name == "presets" and isinstance(value, list):
+        return [entry for entry in value if _valid_preset(entry)]
+    if name == "prices" and isinstance(value, dict):
+        return {model: entry for model, entry in value.items() if _valid_price(model, entry)}
+    return None
 
 
 def _keep_aside(path: Path) -> Path | None:
@@ -85,8 +145,9 @@ def load_settings(path: Path) -> Settings:
     """Read the settings from ``path``; never raises.
 
     A missing or unreadable file gives the defaults. A file that is not a JSON object
-    is moved aside and gives the defaults. Fields of the wrong type get their defaults;
-    the original file is moved aside and the repaired settings are written back (best
+    is moved aside and gives the defaults. Fields of the wrong type get their defaults
+    (a list or dict field whose container is right keeps its good entries); the
+    original file is moved aside and the repaired settings are written back (best
     effort).
     """
     try:
@@ -115,8 +176,11 @@ def load_settings(path: Path) -> Settings:
         value = data[name]
         if _valid(name, value):
             setattr(settings, name, value)
-        else:
-            bad.append(name)
+            continue
+        bad.append(name)
+        salvaged = _salvage(name, value)
+        if salvaged is not None:
+            setattr(settings, name, salvaged)
     settings.extra = {k: v for k, v in data.items() if k not in _FIELD_NAMES}
     if bad:
         moved = _keep_aside(path)

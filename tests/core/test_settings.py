@@ -23,6 +23,8 @@ def test_missing_file_gives_defaults(tmp_path: Path) -> None:
     assert settings.base_url == PRESETS["mimo-v2"].base_url
     assert settings.model == DEFAULT_MODEL
     assert settings.thinking is None
+    assert settings.presets == []
+    assert settings.prices == {}
     assert settings.extra == {}
     assert list(tmp_path.iterdir()) == []
 
@@ -35,10 +37,16 @@ def test_round_trip_keeps_every_field(tmp_path: Path) -> None:
         model="mimo-v2-omni",
         thinking=True,
         window_geometry="AdnQywADAAA=",
+        presets=[{"name": "Terse", "settings": {"model": "mimo-v2-pro", "temperature": 0.2}}],
+        prices={
+            "mimo-v2-pro": {"input": 1.5, "output": 3.5, "cached_input": None},
+            "local-llama": {"input": 0.0, "output": 0.25, "cached_input": 0.05},
+        },
         extra={"tts_voice": "default_en", "nested": {"a": [1, 2]}},
     )
     save_settings(path, original)
     assert load_settings(path) == original
+    assert _bad_copies(tmp_path) == []
 
 
 def test_unknown_keys_survive_load_and_save(tmp_path: Path) -> None:
@@ -144,3 +152,62 @@ def test_failed_save_keeps_the_old_file_and_leaves_no_temp(tmp_path: Path) -> No
 def test_settings_have_no_api_key_field() -> None:
     names = {f.name for f in dataclasses.fields(Settings)}
     assert not any("key" in name or "secret" in name for name in names)
+
+
+def test_presets_and_prices_of_the_wrong_type_get_their_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"presets": {"name": "x"}, "prices": [1, 2], "model": "m"}))
+    settings = load_settings(path)
+    assert settings.presets == []
+    assert settings.prices == {}
+    assert settings.model == "m"
+    assert len(_bad_copies(tmp_path)) == 1
+
+
+def test_bad_preset_entries_are_dropped_and_the_good_ones_kept(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    good = {"name": "Terse", "settings": {"model": "mimo-v2-pro", "temperature": 0.2}}
+    path.write_text(
+        json.dumps(
+            {
+                "presets": [
+                    good,
+                    {"name": "", "settings": {}},
+                    {"name": "no settings"},
+                    {"name": 3, "settings": {}},
+                    {"name": "list settings", "settings": []},
+                    "just text",
+                ]
+            }
+        )
+    )
+    settings = load_settings(path)
+    assert settings.presets == [good]
+    # The original is kept aside and the repaired list is written back.
+    assert len(_bad_copies(tmp_path)) == 1
+    assert json.loads(path.read_text())["presets"] == [good]
+
+
+def test_bad_price_entries_are_dropped_and_the_good_ones_kept(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    good = {"input": 1.5, "output": 3.0, "cached_input": None}
+    path.write_text(
+        json.dumps(
+            {
+                "prices": {
+                    "mimo-v2-pro": good,
+                    "mimo-v2-flash": {"input": -1, "output": 1},
+                    "mimo-v2-omni": {"input": 1},
+                    "mimo-v2-tts": {"input": "free", "output": 0},
+                    "x": {"input": 1, "output": 1, "cached_input": True},
+                    "y": {"input": 1, "output": 1, "api_key": "sk-no"},
+                    "": good,
+                    "z": "cheap",
+                }
+            }
+        )
+    )
+    settings = load_settings(path)
+    assert settings.prices == {"mimo-v2-pro": good}
+    assert len(_bad_copies(tmp_path)) == 1
+    assert "sk-no" not in path.read_text()
