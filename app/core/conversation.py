@@ -54,6 +54,8 @@ class Conversation:
     title: str = ""
     # Every saved message id of the tree by parent id (None: the roots), oldest first.
     siblings: dict[str | None, list[str]] = field(default_factory=dict)
+    model: str | None = None  # as saved: the conversation's model and its settings JSON
+    settings: dict[str, Any] = field(default_factory=dict)
 
     def add_user(self, text: str) -> Message:
         message = Message(role="user", content=text)

@@ -89,6 +89,8 @@ async def load_conversation(
         id=row.id,
         title=row.title,
         siblings=siblings,
+        model=row.model,
+        settings=dict(row.settings),
     )
 
 

@@ -7,6 +7,7 @@ Without a store (some tests), every call does nothing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
@@ -29,13 +30,21 @@ class Recorder:
     def __init__(self, store: AsyncStore | None) -> None:
         self.store = store
 
-    async def save_user(self, conversation: Conversation, message: Message, model: str) -> None:
+    async def save_user(
+        self,
+        conversation: Conversation,
+        message: Message,
+        model: str,
+        settings: Mapping[str, Any] | None = None,
+    ) -> None:
         """Commit the user's message (creating the conversation on the first one)."""
         if self.store is None or message.id is not None:
             return
         if conversation.id is None:
             conversation.title = title_from(message.content)
-            row = await self.store.create_conversation(title=conversation.title, model=model)
+            row = await self.store.create_conversation(
+                title=conversation.title, model=model, settings=settings
+            )
             conversation.id = row.id
         message.parent_id = self._parent_of(conversation, message)
         stored = await self.store.add_message(
@@ -60,6 +69,14 @@ class Recorder:
         )
         reply.id = stored.id
         conversation.record_saved(reply)
+
+    async def save_settings(
+        self, conversation: Conversation, settings: Mapping[str, Any], model: str
+    ) -> None:
+        """Keep a saved conversation's settings (an unsaved one gets them when created)."""
+        if self.store is None or conversation.id is None:
+            return
+        await self.store.update_settings(conversation.id, settings, model)
 
     async def checkpoint(self, reply: Message) -> None:
         """Save what has arrived of a streaming reply (the caller paces the calls)."""

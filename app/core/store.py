@@ -510,6 +510,15 @@ class Store:
             siblings.setdefault(parent_id, []).append(msg_id)
         return siblings
 
+    def usage_rows(self, conv_id: str) -> list[tuple[str | None, dict[str, int]]]:
+        """(model, usage) of every message of the conversation that has usage, all branches."""
+        rows = self._db.execute(
+            "SELECT model, usage FROM messages WHERE conversation_id = ? AND usage IS NOT NULL"
+            " ORDER BY created_at, seq",
+            (conv_id,),
+        )
+        return [(model, json.loads(usage)) for model, usage in rows]
+
     def path_to(self, leaf_id: str) -> list[StoredMessage]:
         """The messages from the root down to ``leaf_id``; [] when there is no such message."""
         return [_message(row) for row in self._db.execute(_PATH_SQL.format(seed="?"), (leaf_id,))]

@@ -225,6 +225,9 @@ class AsyncStore:
     async def sibling_map(self, conv_id: str) -> dict[str | None, list[str]]:
         return await self._call(Store.sibling_map, conv_id)
 
+    async def usage_rows(self, conv_id: str) -> list[tuple[str | None, dict[str, int]]]:
+        return await self._call(Store.usage_rows, conv_id)
+
     async def path_to(self, leaf_id: str) -> list[StoredMessage]:
         return await self._call(Store.path_to, leaf_id)
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+from collections.abc import Coroutine
+from dataclasses import replace
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -23,11 +26,13 @@ from app.api.events import (
     Usage,
 )
 from app.core.catalogue import spec_for
+from app.core.chat_settings import ChatSettings, request_options
 from app.core.connection import Connection, NoApiKey
 from app.core.conversation import Conversation, Message, Status
 from app.core.history import load_conversation
 from app.core.recorder import CHECKPOINT_SECONDS, Recorder
 from app.core.store_async import AsyncStore
+from app.core.store_records import StoreError
 from app.ui.tasks import TaskSet
 
 log = logging.getLogger(__name__)
@@ -82,6 +87,8 @@ class ChatController(QObject):
             branch (an edit or a regenerate branches off before them).
         branchChanged(int, int, int): message N is version I of C.
         notice(str): something for the status bar.
+        settingsChanged(object): the conversation's :class:`ChatSettings` changed (it
+            was loaded or edited); the model picker and Thinking box follow.
     """
 
     conversationLoaded = Signal(object)
@@ -98,6 +105,7 @@ class ChatController(QObject):
     truncated = Signal(int)
     branchChanged = Signal(int, int, int)
     notice = Signal(str)
+    settingsChanged = Signal(object)
 
     def __init__(
         self,
@@ -112,8 +120,7 @@ class ChatController(QObject):
         self._connection = connection
         self._recorder = recorder or Recorder(None)
         self.conversation = Conversation()
-        self.model = model
-        self.thinking = thinking
+        self.settings = ChatSettings(model=model, thinking=thinking)
         self._tasks = TaskSet()
         self._reply_task: asyncio.Task[None] | None = None
         self._reply: Message | None = None
@@ -134,8 +141,41 @@ class ChatController(QObject):
     def busy(self) -> bool:
         return self._reply is not None
 
+    @property
+    def model(self) -> str:
+        return self.settings.model
+
+    @property
+    def thinking(self) -> bool | None:
+        return self.settings.thinking
+
     def set_model(self, model_id: str) -> None:
-        self.model = model_id
+        if model_id != self.settings.model:
+            self._change_settings(replace(self.settings, model=model_id))
+
+    def set_thinking(self, thinking: bool | None) -> None:
+        if thinking != self.settings.thinking:
+            self._change_settings(replace(self.settings, thinking=thinking))
+
+    def apply_settings(self, settings: ChatSettings) -> None:
+        """Use ``settings`` for this conversation from the next request on (and save them)."""
+        self._change_settings(settings)
+        self.settingsChanged.emit(settings)
+
+    def _change_settings(self, settings: ChatSettings) -> None:
+        self.settings = settings
+        self.conversation.system_prompt = settings.system_prompt
+        if self.conversation.id is not None:
+            saving = self._recorder.save_settings(
+                self.conversation, settings.to_json(), settings.model
+            )
+            self._tasks.start(self._guard_save(saving), name="save-settings")
+
+    async def _guard_save(self, saving: Coroutine[Any, Any, None]) -> None:
+        try:
+            await saving
+        except (OSError, sqlite3.Error, StoreError) as error:
+            self.notice.emit(f"The chat settings could not be saved: {error}")
 
     def send(self, text: str) -> bool:
         """Store the user's message and ask for a reply. False when busy or empty."""
@@ -223,15 +263,25 @@ class ChatController(QObject):
         self._recorder.store = store
 
     def load(self, conversation: Conversation) -> None:
-        """Show and continue a saved conversation."""
+        """Show and continue a saved conversation, with its own settings."""
         self.stop()
         self.conversation = conversation
+        self.settings = ChatSettings.from_json(
+            conversation.settings, conversation.model or self.settings.model
+        )
+        if not conversation.system_prompt:
+            conversation.system_prompt = self.settings.system_prompt
         self.conversationLoaded.emit(conversation)
+        self.settingsChanged.emit(self.settings)
 
     def new_conversation(self) -> None:
-        """Stop any reply and start over with an empty conversation."""
+        """Stop any reply and start over: same model and Thinking, other settings reset."""
         self.stop()
         self.conversation = Conversation()
+        fresh = ChatSettings(model=self.settings.model, thinking=self.settings.thinking)
+        if fresh != self.settings:
+            self.settings = fresh
+            self.settingsChanged.emit(fresh)
 
     def shutdown(self) -> None:
         self._tasks.cancel_all()
@@ -245,11 +295,13 @@ class ChatController(QObject):
         self._reply_task = self._tasks.start(self._run_reply(self._reply), name="reply")
 
     def _request(self) -> ChatRequest:
-        spec = spec_for(self.model)
+        settings = self.settings
+        if settings.thinking is None:  # send what the Thinking box shows: the default
+            settings = replace(settings, thinking=spec_for(settings.model).thinking_default)
         return ChatRequest(
             model=self.model,
             messages=self.conversation.request_messages(),
-            thinking=self.thinking if spec.thinking_default is not None else None,
+            **request_options(settings),
         )
 
     async def _run_reply(self, reply: Message) -> None:
@@ -296,7 +348,9 @@ class ChatController(QObject):
         user = self.conversation.last_user()
         try:
             if user is not None:
-                await self._recorder.save_user(self.conversation, user, self.model)
+                await self._recorder.save_user(
+                    self.conversation, user, self.model, self.settings.to_json()
+                )
             await self._recorder.begin_reply(self.conversation, reply)
         except (OSError, sqlite3.Error) as error:
             raise NotSaved(

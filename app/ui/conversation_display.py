@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication
 
 from app.api.events import Usage
-from app.core.catalogue import cost_usd, spec_for
+from app.core.catalogue import PriceTable, spec_for
 from app.core.conversation import Conversation, Status
 from app.ui.chat_view import ChatView
 
@@ -16,9 +16,11 @@ def interrupted_note() -> str:
     )
 
 
-def usage_summary(usage: Usage, model_id: str) -> tuple[str, str]:
+def usage_summary(usage: Usage, model_id: str, prices: PriceTable) -> tuple[str, str]:
     """A reply's footer: short text (tokens, cost) and a tooltip with every count."""
-    cost = cost_usd(model_id, usage.prompt_tokens, usage.cached_tokens, usage.completion_tokens)
+    cost = prices.cost_usd(
+        model_id, usage.prompt_tokens, usage.cached_tokens, usage.completion_tokens
+    )
     short = f"{usage.prompt_tokens:,} in · {usage.completion_tokens:,} out"
     if cost is not None:
         short += f" · ${cost:.4f}"
@@ -31,7 +33,7 @@ def usage_summary(usage: Usage, model_id: str) -> tuple[str, str]:
     return short, "\n".join(lines)
 
 
-def show_conversation(view: ChatView, conversation: Conversation) -> None:
+def show_conversation(view: ChatView, conversation: Conversation, prices: PriceTable) -> None:
     """Rebuild the view from ``conversation``; its last unfinished reply offers Retry."""
     view.clear()
     last = conversation.messages[-1] if conversation.messages else None
@@ -46,7 +48,7 @@ def show_conversation(view: ChatView, conversation: Conversation) -> None:
             if status is Status.INTERRUPTED and message is not last:
                 bubble.set_status(interrupted_note())
             if message.usage is not None:
-                bubble.set_usage(*usage_summary(message.usage, message.model or ""))
+                bubble.set_usage(*usage_summary(message.usage, message.model or "", prices))
         else:
             continue
         index, count = conversation.branch_of(position)

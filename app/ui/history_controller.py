@@ -35,6 +35,8 @@ class HistoryController(QObject):
         conversationOpened(object, str): a saved ``Conversation`` to show, and the id
             of the message to bring into view ("" for none).
         searchFinished(str, list): the hits (``SearchHit``) for a query.
+        usageLoaded(str, list): (model, usage dict) of every reply of a conversation
+            (id), all branches: what it has cost.
         failed(str): an operation failed; a sentence for the status bar.
     """
 
@@ -44,6 +46,7 @@ class HistoryController(QObject):
     deleted = Signal(str, str)
     conversationOpened = Signal(object, str)
     searchFinished = Signal(str, list)
+    usageLoaded = Signal(str, list)
     failed = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -92,6 +95,10 @@ class HistoryController(QObject):
 
     def search(self, query: str) -> None:
         self._run(self._search(query), "history-search")
+
+    def load_usage(self, conv_id: str) -> None:
+        if self._store is not None:
+            self._run(self._load_usage(conv_id), "history-usage")
 
     # -- the work ----------------------------------------------------------------------
 
@@ -152,6 +159,9 @@ class HistoryController(QObject):
             self.rowRemoved.emit(conv_id)
             return
         self.conversationOpened.emit(conversation, message_id)
+
+    async def _load_usage(self, conv_id: str) -> None:
+        self.usageLoaded.emit(conv_id, await self._live.usage_rows(conv_id))
 
     async def _search(self, query: str) -> None:
         hits = await self._live.search(query) if query.strip() else []

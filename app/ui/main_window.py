@@ -14,12 +14,12 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QSplitter,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from app.api.events import Usage
-from app.core.catalogue import cost_usd
+from app.core.catalogue import CostSummary
 from app.ui.chat_view import ChatView
 from app.ui.composer import Composer
 from app.ui.history_sidebar import HistorySidebar
@@ -30,19 +30,22 @@ from app.ui.style import STYLE_SHEET
 APP_TITLE = "MiMo Desktop"
 
 
-def usage_text(usage: Usage, model_id: str) -> str:
-    """The status-bar summary of one reply's tokens (and cost, when priced)."""
-    parts = [f"{usage.prompt_tokens:,} in"]
-    if usage.cached_tokens:
-        parts[-1] += f" ({usage.cached_tokens:,} cached)"
-    out = f"{usage.completion_tokens:,} out"
-    if usage.reasoning_tokens:
-        out += f" ({usage.reasoning_tokens:,} reasoning)"
-    parts.append(out)
-    cost = cost_usd(model_id, usage.prompt_tokens, usage.cached_tokens, usage.completion_tokens)
-    if cost is not None:
-        parts.append(f"${cost:.4f}")
-    return "Last reply: " + " · ".join(parts)
+def cost_text(summary: CostSummary) -> str:
+    """The status-bar summary of a conversation's tokens and cost, every branch counted."""
+    if not summary.replies:
+        return ""
+    incoming = f"{summary.input_tokens:,} in"
+    if summary.cached_tokens:
+        incoming += f" ({summary.cached_tokens:,} cached)"
+    out = f"{summary.output_tokens:,} out"
+    if summary.reasoning_tokens:
+        out += f" ({summary.reasoning_tokens:,} reasoning)"
+    parts = [incoming, out]
+    if summary.cost_usd is not None:
+        parts.append(f"${summary.cost_usd:.4f}")
+    elif summary.priced_cost_usd:
+        parts.append(f"≥ ${summary.priced_cost_usd:.4f} (no price for some models)")
+    return "This chat: " + " · ".join(parts)
 
 
 class MainWindow(QMainWindow):
@@ -67,8 +70,14 @@ class MainWindow(QMainWindow):
         self.thinking.setTristate(False)
         top = QHBoxLayout()
         top.setContentsMargins(12, 8, 12, 4)
+        self.settings_button = QToolButton(self)
+        self.settings_button.setObjectName("chatSettingsButton")
+        self.settings_button.setText(self.tr("Settings…"))
+        self.settings_button.setToolTip(self.tr("Chat settings: system prompt, temperature…"))
+        self.settings_button.setAccessibleName(self.tr("Chat settings"))
         top.addWidget(self.model_picker, 1)
         top.addWidget(self.thinking)
+        top.addWidget(self.settings_button)
         self.chat_view = ChatView(self)
         self.composer = Composer(self)
         self.sidebar = HistorySidebar(self)
@@ -102,6 +111,9 @@ class MainWindow(QMainWindow):
     def _make_actions(self) -> None:
         self.new_chat_action = QAction(self.tr("&New chat"), self)
         self.new_chat_action.setShortcut(QKeySequence.StandardKey.New)
+        self.chat_settings_action = QAction(self.tr("Chat &settings…"), self)
+        self.chat_settings_action.setShortcut(QKeySequence("Ctrl+Shift+,"))
+        self.prices_action = QAction(self.tr("&Prices…"), self)
         self.key_action = QAction(self.tr("API &key…"), self)
         self.key_action.setShortcut(QKeySequence("Ctrl+Shift+K"))
         self.quit_action = QAction(self.tr("&Quit"), self)
@@ -140,13 +152,16 @@ class MainWindow(QMainWindow):
         chat_menu = self.menuBar().addMenu(self.tr("&Chat"))
         chat_menu.addAction(self.stop_action)
         chat_menu.addAction(self.focus_composer_action)
+        chat_menu.addSeparator()
+        chat_menu.addAction(self.chat_settings_action)
         view_menu = self.menuBar().addMenu(self.tr("&View"))
         view_menu.addAction(self.toggle_sidebar_action)
         settings_menu = self.menuBar().addMenu(self.tr("&Settings"))
         settings_menu.addAction(self.key_action)
+        settings_menu.addAction(self.prices_action)
 
-    def show_usage(self, usage: Usage, model_id: str) -> None:
-        self.usage_label.setText(usage_text(usage, model_id))
+    def show_cost(self, summary: CostSummary) -> None:
+        self.usage_label.setText(cost_text(summary))
 
     def show_storage_warning(self, text: str) -> None:
         self.storage_warning.setText(self.tr("⚠ Key stored in a file"))

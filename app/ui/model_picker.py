@@ -40,6 +40,10 @@ class ModelPicker(QWidget):
         self._specs: list[ModelSpec] = []
         self.combo.currentIndexChanged.connect(self._index_changed)
 
+    def specs(self) -> list[ModelSpec]:
+        """The models offered, in order."""
+        return list(self._specs)
+
     @property
     def current_id(self) -> str | None:
         index = self.combo.currentIndex()

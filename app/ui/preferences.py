@@ -10,6 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject
 
+from app.core.catalogue import PriceTable
 from app.core.settings import Settings, save_settings
 from app.ui.tasks import TaskSet
 
@@ -26,6 +27,10 @@ class Preferences(QObject):
         self._tasks = TaskSet()
         self._lock = asyncio.Lock()
         self._saves: set[asyncio.Task[None]] = set()
+
+    def price_table(self) -> PriceTable:
+        """The catalogue's prices with the user's changes (Settings > Prices)."""
+        return PriceTable(self.settings.prices)
 
     def update(self, **changes: Any) -> None:
         for name, value in changes.items():

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject
 
 from app.api.events import Usage
-from app.core.catalogue import spec_for
+from app.core.catalogue import CostSummary, conversation_cost, spec_for
+from app.core.chat_settings import ChatSettings, presets_from_settings, presets_to_json
 from app.core.connection import Connection
 from app.core.conversation import Conversation
 from app.core.paths import AppPaths
 from app.ui.chat_controller import ChatController
+from app.ui.chat_settings_dialog import ChatSettingsDialog
 from app.ui.conversation_display import show_conversation, usage_summary
 from app.ui.history_controller import HistoryController
 from app.ui.key_controller import KeyController
@@ -19,6 +21,7 @@ from app.ui.key_dialog import KeyDialog
 from app.ui.main_window import MainWindow
 from app.ui.models_controller import ModelsController
 from app.ui.preferences import Preferences
+from app.ui.prices_dialog import PricesDialog
 from app.ui.transfer_controller import TransferController, file_dialog, file_name_for
 
 STATUS_MESSAGE_MS = 8000
@@ -88,24 +91,58 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
 
     def model_changed(model_id: str) -> None:
         chat.set_model(model_id)
-        prefs.update(model=model_id)
-        sync_thinking(model_id)
+        prefs.update(model=model_id)  # the model of the next new chat
+        sync_thinking()
 
-    def sync_thinking(model_id: str) -> None:
-        default = spec_for(model_id).thinking_default
+    def sync_thinking() -> None:
+        """The Thinking box shows the chat's choice, or the model's default."""
+        default = spec_for(chat.model).thinking_default
         window.thinking.setEnabled(default is not None)
-        chosen = prefs.settings.thinking
+        chosen = chat.thinking
         window.thinking.blockSignals(True)
         window.thinking.setChecked(bool(default if chosen is None else chosen))
         window.thinking.blockSignals(False)
-        chat.thinking = window.thinking.isChecked() if default is not None else None
 
     def thinking_toggled(checked: bool) -> None:
-        chat.thinking = checked
+        chat.set_thinking(checked)
         prefs.update(thinking=checked)
+
+    def settings_changed(settings: ChatSettings) -> None:
+        picker.blockSignals(True)
+        picker.select(settings.model)
+        picker.blockSignals(False)
+        sync_thinking()
+
+    def open_chat_settings() -> None:
+        dialog = ChatSettingsDialog(
+            chat.settings, picker.specs(), presets_from_settings(prefs.settings), window
+        )
+        dialog.accepted.connect(lambda: chat.apply_settings(dialog.result_settings()))
+        dialog.presetsChanged.connect(
+            lambda presets: prefs.update(presets=presets_to_json(presets))
+        )
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def open_prices() -> None:
+        dialog = PricesDialog(prefs.settings.prices, [spec.id for spec in picker.specs()], window)
+        dialog.accepted.connect(lambda: prices_changed(dialog.overrides()))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def prices_changed(overrides: dict[str, dict[str, float | None]]) -> None:
+        prefs.update(prices=overrides)
+        if chat.conversation.id is not None:
+            show_loaded(chat.conversation)  # the replies' footers, at the new prices
+
+    def show_cost(conv_id: str, rows: list[tuple[str | None, dict[str, int]]]) -> None:
+        if conv_id == chat.conversation.id:
+            window.show_cost(conversation_cost(rows, prefs.price_table()))
 
     def reply_finished(status: str, finish_reason: str) -> None:
         view.finish_reply(status)
+        if chat.conversation.id is not None:
+            history.load_usage(chat.conversation.id)
         notes = {
             "length": window.tr("The reply stopped at the output limit."),
             "content_filter": window.tr("The reply was stopped by the content filter."),
@@ -117,17 +154,20 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
     def new_chat() -> None:
         chat.new_conversation()
         view.clear()
+        window.show_cost(CostSummary())
         sidebar.set_current(None)
         composer.edit.setFocus()
 
     def show_usage(usage: Usage) -> None:
-        window.show_usage(usage, chat.model)
         if view.current_reply is not None:
-            view.current_reply.set_usage(*usage_summary(usage, chat.model))
+            view.current_reply.set_usage(*usage_summary(usage, chat.model, prefs.price_table()))
 
     def show_loaded(conversation: Conversation) -> None:
-        show_conversation(view, conversation)
+        show_conversation(view, conversation, prefs.price_table())
         sidebar.set_current(conversation.id)
+        window.show_cost(CostSummary())
+        if conversation.id is not None:
+            history.load_usage(conversation.id)
 
     def open_saved(conversation: Conversation, message_id: str) -> None:
         chat.load(conversation)
@@ -200,6 +240,7 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
     window.thinking.toggled.connect(thinking_toggled)
     # chat -> view
     chat.conversationLoaded.connect(show_loaded)
+    chat.settingsChanged.connect(settings_changed)
     chat.truncated.connect(view.truncate)
     chat.branchChanged.connect(view.set_branch)
     chat.busyChanged.connect(view.set_busy)
@@ -243,6 +284,10 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
     history.deleted.connect(conversation_deleted)
     history.conversationOpened.connect(open_saved)
     history.searchFinished.connect(search.set_results)
+    history.usageLoaded.connect(show_cost)
+    window.chat_settings_action.triggered.connect(open_chat_settings)
+    window.settings_button.clicked.connect(open_chat_settings)
+    window.prices_action.triggered.connect(open_prices)
     history.failed.connect(lambda text: window.statusBar().showMessage(text, STATUS_MESSAGE_MS))
     # keys and models
     keys.keyMissing.connect(key_dialog.open)
@@ -254,5 +299,5 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
         lambda text: window.statusBar().showMessage(text, STATUS_MESSAGE_MS)
     )
     models.authFailed.connect(key_dialog.open)
-    sync_thinking(chat.model)
+    sync_thinking()
     return key_dialog

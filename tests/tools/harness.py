@@ -22,8 +22,14 @@ DEMO_KEY = "sk-demo"
 
 
 @asynccontextmanager
-async def demo_app(plan: Plan, *, size: tuple[int, int] = (1000, 760)) -> AsyncIterator[AppParts]:
-    """A shown window in a throw-away data folder; ``plan`` answers every question."""
+async def demo_app(
+    plan: Plan, *, size: tuple[int, int] = (1000, 760), data_dir: str | None = None
+) -> AsyncIterator[AppParts]:
+    """A shown window; ``plan`` answers every question.
+
+    Data lives in ``data_dir`` when given (its ``data/mimo.sqlite3`` is the history),
+    else in a throw-away folder.
+    """
     with Simulator(api_keys=(DEMO_KEY,)) as sim, tempfile.TemporaryDirectory() as tmp:
         sim.default_plan = plan
         http = httpx.AsyncClient()
@@ -31,7 +37,7 @@ async def demo_app(plan: Plan, *, size: tuple[int, int] = (1000, 760)) -> AsyncI
             env={"MIMO_API_KEY": DEMO_KEY, "HOME": tmp},
             http=http,
             base_url=sim.base_url,
-            data_dir=tmp,
+            data_dir=data_dir or tmp,
             store_factory=lambda d: FileStore(d / "secrets.json"),
         )
         parts.window.resize(*size)
