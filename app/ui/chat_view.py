@@ -3,18 +3,21 @@
 While a reply streams, the view stays at the bottom only if the user was there; a user
 who scrolled up to read is left alone.
 
-The bubbles are kept in conversation order, so bubble ``i`` shows message ``i`` of the
-controller's conversation; actions on a bubble are reported with that position.
+The bubbles are kept in conversation order. A long conversation is shown from message
+``offset`` on (the last few dozen), with a "Show earlier messages" button that adds a
+page above: bubble ``i`` shows message ``offset + i`` of the controller's conversation,
+and actions on a bubble are reported with that position.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from app.ui.message_widgets import AssistantBubble, ErrorCard, UserBubble
 
 HIGHLIGHT_MS = 2000
+FIRST_ITEM = 2  # layout items before the first bubble: the placeholder, the earlier button
 ANCHOR_MARGIN = 24
 
 Bubble = UserBubble | AssistantBubble
@@ -25,6 +28,7 @@ class ChatView(QScrollArea):
 
     Signals:
         retryRequested(): the Retry button of the last error was clicked.
+        earlierRequested(): the user wants the messages above the first one shown.
         editRequested(int, str): the user edited message N and wants it sent as a new
             version.
         regenerateRequested(int): the user wants reply N asked again.
@@ -33,6 +37,7 @@ class ChatView(QScrollArea):
     """
 
     retryRequested = Signal()
+    earlierRequested = Signal()
     editRequested = Signal(int, str)
     regenerateRequested = Signal(int)
     branchRequested = Signal(int, int)
@@ -54,10 +59,16 @@ class ChatView(QScrollArea):
         self.placeholder.setObjectName("placeholder")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._layout.addWidget(self.placeholder, 1)
+        self.earlier_button = QPushButton(self._content)
+        self.earlier_button.setObjectName("earlierButton")
+        self.earlier_button.hide()
+        self.earlier_button.clicked.connect(self.earlierRequested)
+        self._layout.addWidget(self.earlier_button, 0, Qt.AlignmentFlag.AlignHCenter)
         self._layout.addStretch(0)
         self.setWidget(self._content)
         self._stick_to_bottom = True
         self.bubbles: list[Bubble] = []
+        self.offset = 0  # the conversation position of bubbles[0]
         self._busy = False
         self._highlighted: Bubble | None = None
         self._highlight_timer = QTimer(self)
@@ -65,6 +76,7 @@ class ChatView(QScrollArea):
         self._highlight_timer.setInterval(HIGHLIGHT_MS)
         self._highlight_timer.timeout.connect(lambda: self._set_highlight(None))
         self._anchor: Bubble | None = None
+        self._anchor_offset = ANCHOR_MARGIN
         self.current_reply: AssistantBubble | None = None
         self.last_error: ErrorCard | None = None
         self._retry_seconds = 0
@@ -78,22 +90,32 @@ class ChatView(QScrollArea):
 
     # -- building the conversation ------------------------------------------------
 
-    def clear(self) -> None:
-        self._remove_from(1)
+    def clear(self, offset: int = 0) -> None:
+        """Remove every bubble; the next one added shows message ``offset``."""
+        self._remove_from(FIRST_ITEM)
         self.placeholder.show()
         self._stick_to_bottom = True
+        self._anchor = None
+        self.set_hidden_before(offset)
+
+    def set_hidden_before(self, offset: int) -> None:
+        """The first bubble shows message ``offset``; the button offers those before it."""
+        self.offset = offset
+        self.earlier_button.setText(self.tr("Show earlier messages ({0})").format(offset))
+        self.earlier_button.setVisible(offset > 0)
 
     def truncate(self, position: int) -> None:
         """Remove bubble ``position`` and everything after it (error cards too)."""
-        if position >= len(self.bubbles):
+        index = position - self.offset
+        if index <= 0:
+            return self.clear(max(position, 0))
+        if index >= len(self.bubbles):
             if not self.bubbles:
-                return self.clear()
+                return self.clear(self.offset)
             start = self._layout.indexOf(self.bubbles[-1]) + 1
         else:
-            start = self._layout.indexOf(self.bubbles[position])
+            start = self._layout.indexOf(self.bubbles[index])
         self._remove_from(start)
-        if not self.bubbles:
-            self.placeholder.show()
 
     def _remove_from(self, start: int) -> None:
         """Delete the widgets from layout index ``start`` up to the trailing stretch."""
@@ -117,11 +139,7 @@ class ChatView(QScrollArea):
 
     def add_user_message(self, text: str) -> UserBubble:
         bubble = UserBubble(text, self._content)
-        bubble.editSubmitted.connect(lambda text: self._bubble_edited(bubble, text))
-        bubble.branchStepped.connect(lambda step: self._bubble_stepped(bubble, step))
-        bubble.set_actions_enabled(not self._busy)
-        self._add(bubble)
-        self.bubbles.append(bubble)
+        self.insert_bubble(bubble)
         self._stick_to_bottom = True
         self._anchor = None
         return bubble
@@ -130,18 +148,46 @@ class ChatView(QScrollArea):
         self._retire_error()
         bubble = AssistantBubble(model_label, self._content)
         bubble.set_status(self.tr("Waiting for the reply…"))
-        bubble.regenerateRequested.connect(lambda: self._bubble_regenerate(bubble))
-        bubble.branchStepped.connect(lambda step: self._bubble_stepped(bubble, step))
-        bubble.set_actions_enabled(not self._busy)
-        self._add(bubble)
-        self.bubbles.append(bubble)
+        self.insert_bubble(bubble)
         self.current_reply = bubble
         return bubble
 
+    @property
+    def content(self) -> QWidget:
+        """The widget the bubbles live in (their parent)."""
+        return self._content
+
+    def insert_bubble(self, bubble: Bubble, index: int | None = None) -> None:
+        """Show ``bubble`` at bubble ``index`` (None: at the end) and report its actions."""
+        if isinstance(bubble, UserBubble):
+            bubble.editSubmitted.connect(lambda text: self._bubble_edited(bubble, text))
+        else:
+            bubble.regenerateRequested.connect(lambda: self._bubble_regenerate(bubble))
+        bubble.branchStepped.connect(lambda step: self._bubble_stepped(bubble, step))
+        bubble.set_actions_enabled(not self._busy)
+        self.placeholder.hide()
+        if index is None or index >= len(self.bubbles):
+            self._layout.insertWidget(self._layout.count() - 1, bubble)
+            self.bubbles.append(bubble)
+        else:
+            self._layout.insertWidget(self._layout.indexOf(self.bubbles[index]), bubble)
+            self.bubbles.insert(index, bubble)
+
+    def keep_in_view(self, bubble: Bubble) -> None:
+        """Hold ``bubble`` where it is on screen while bubbles above it are added."""
+        self._stick_to_bottom = False
+        self._anchor_offset = bubble.y() - self.verticalScrollBar().value()
+        self._anchor = bubble
+        self._highlight_timer.start()
+
+    def bubble_at(self, position: int) -> Bubble | None:
+        index = position - self.offset
+        return self.bubbles[index] if 0 <= index < len(self.bubbles) else None
+
     def set_branch(self, position: int, index: int, count: int) -> None:
-        """Show "index / count" on bubble ``position`` (hidden when count is 1)."""
-        if 0 <= position < len(self.bubbles):
-            self.bubbles[position].branch.set_branch(index, count)
+        """Show "index / count" on the bubble of message ``position`` (hidden when 1)."""
+        if (bubble := self.bubble_at(position)) is not None:
+            bubble.branch.set_branch(index, count)
 
     def set_busy(self, busy: bool) -> None:
         """While a reply streams, editing, regenerating and switching versions are off."""
@@ -150,21 +196,22 @@ class ChatView(QScrollArea):
             bubble.set_actions_enabled(not busy)
 
     def scroll_to_message(self, position: int) -> None:
-        """Bring bubble ``position`` into view and highlight it for a moment."""
-        if not 0 <= position < len(self.bubbles):
+        """Bring the bubble of message ``position`` into view and highlight it a moment."""
+        bubble = self.bubble_at(position)
+        if bubble is None:
             return
-        bubble = self.bubbles[position]
         self._stick_to_bottom = False
         # Bubbles just added are still growing to their text; until the highlight ends,
         # every change of the scroll range brings this one back to the top (_follow).
         self._anchor = bubble
+        self._anchor_offset = ANCHOR_MARGIN
         self._show_anchor()
         self._set_highlight(bubble)
         self._highlight_timer.start()
 
     def _show_anchor(self) -> None:
         if self._anchor is not None:
-            self.verticalScrollBar().setValue(self._anchor.y() - ANCHOR_MARGIN)
+            self.verticalScrollBar().setValue(self._anchor.y() - self._anchor_offset)
 
     def _set_highlight(self, bubble: Bubble | None) -> None:
         if bubble is None:
@@ -178,7 +225,7 @@ class ChatView(QScrollArea):
 
     def _position(self, bubble: Bubble) -> int | None:
         try:
-            return self.bubbles.index(bubble)
+            return self.offset + self.bubbles.index(bubble)
         except ValueError:
             return None
 

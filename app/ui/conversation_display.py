@@ -8,6 +8,11 @@ from app.api.events import Usage
 from app.core.catalogue import PriceTable, spec_for
 from app.core.conversation import Conversation, Status
 from app.ui.chat_view import ChatView
+from app.ui.message_widgets import AssistantBubble, UserBubble
+
+WINDOW = 40  # messages built when a conversation opens
+PAGE = 40  # messages added by "Show earlier messages"
+FOCUS_CONTEXT = 2  # messages shown above one opened from search
 
 
 def interrupted_note() -> str:
@@ -33,29 +38,64 @@ def usage_summary(usage: Usage, model_id: str, prices: PriceTable) -> tuple[str,
     return short, "\n".join(lines)
 
 
-def show_conversation(view: ChatView, conversation: Conversation, prices: PriceTable) -> None:
-    """Rebuild the view from ``conversation``; its last unfinished reply offers Retry."""
-    view.clear()
-    last = conversation.messages[-1] if conversation.messages else None
-    for position, message in enumerate(conversation.messages):
-        if message.role == "user":
-            view.add_user_message(message.content)
-        elif message.role == "assistant":
-            bubble = view.begin_reply(spec_for(message.model).label if message.model else "")
-            view.append_reply(message.reasoning, message.content)
-            status = message.status
-            view.finish_reply(status.value)
-            if status is Status.INTERRUPTED and message is not last:
-                bubble.set_status(interrupted_note())
-            if message.usage is not None:
-                bubble.set_usage(*usage_summary(message.usage, message.model or "", prices))
-        else:
-            continue
-        index, count = conversation.branch_of(position)
-        if count > 1:
-            view.set_branch(position, index, count)
+def _bubble_for(
+    view: ChatView, conversation: Conversation, position: int, prices: PriceTable
+) -> UserBubble | AssistantBubble:
+    """A finished bubble for message ``position``, as it was saved."""
+    message = conversation.messages[position]
+    bubble: UserBubble | AssistantBubble
+    if message.role == "user":
+        bubble = UserBubble(message.content, view.content)
+    else:
+        label = spec_for(message.model).label if message.model else ""
+        bubble = AssistantBubble(label, view.content)
+        bubble.append(message.reasoning, message.content)
+        bubble.finish(message.status.value)
+        if message.status is Status.INTERRUPTED and position < len(conversation.messages) - 1:
+            bubble.set_status(interrupted_note())
+        if message.usage is not None:
+            bubble.set_usage(*usage_summary(message.usage, message.model or "", prices))
+    index, count = conversation.branch_of(position)
+    bubble.branch.set_branch(index, count)
+    return bubble
+
+
+def show_conversation(
+    view: ChatView,
+    conversation: Conversation,
+    prices: PriceTable,
+    *,
+    focus: int | None = None,
+) -> None:
+    """Rebuild the view from ``conversation``; its last unfinished reply offers Retry.
+
+    Only the last :data:`WINDOW` messages are built (from ``focus`` on, when that is
+    earlier); "Show earlier messages" adds the rest a page at a time
+    (:func:`show_earlier`), so opening a long conversation costs the same as a short one.
+    """
+    messages = conversation.messages
+    start = max(0, len(messages) - WINDOW)
+    if focus is not None:
+        start = max(0, min(start, focus - FOCUS_CONTEXT))
+    view.clear(start)
+    for position in range(start, len(messages)):
+        view.insert_bubble(_bubble_for(view, conversation, position, prices))
+    last = messages[-1] if messages else None
     if last is not None and last.role == "assistant":
         if last.status is Status.FAILED:
             view.show_error(last.error or "The reply failed.", True)
         elif last.status is Status.INTERRUPTED:
             view.show_error(interrupted_note(), True)
+
+
+def show_earlier(view: ChatView, conversation: Conversation, prices: PriceTable) -> None:
+    """Add the page of messages above the first one shown, keeping the reader's place."""
+    end = view.offset
+    start = max(0, end - PAGE)
+    if end <= 0 or end > len(conversation.messages):
+        return
+    if view.bubbles:
+        view.keep_in_view(view.bubbles[0])
+    for index, position in enumerate(range(start, end)):
+        view.insert_bubble(_bubble_for(view, conversation, position, prices), index)
+    view.set_hidden_before(start)

@@ -14,7 +14,7 @@ from app.core.conversation import Conversation
 from app.core.paths import AppPaths
 from app.ui.chat_controller import ChatController
 from app.ui.chat_settings_dialog import ChatSettingsDialog
-from app.ui.conversation_display import show_conversation, usage_summary
+from app.ui.conversation_display import show_conversation, show_earlier, usage_summary
 from app.ui.history_controller import HistoryController
 from app.ui.key_controller import KeyController
 from app.ui.key_dialog import KeyDialog
@@ -75,6 +75,20 @@ class KeyDialogOpener(QObject):
         self.dialog = None
 
 
+class PendingFocus:
+    """The message a conversation being opened should show (search), taken once."""
+
+    def __init__(self) -> None:
+        self._position: int | None = None
+
+    def set(self, position: int | None) -> None:
+        self._position = position
+
+    def pop(self) -> int | None:
+        position, self._position = self._position, None
+        return position
+
+
 def connect_signals(parts: AppParts) -> KeyDialogOpener:
     """Connect everything; returns the key-dialog opener (tests drive it)."""
     window, chat, models, keys, prefs = (
@@ -88,6 +102,7 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
     sidebar, search, history = window.sidebar, window.search_dialog, parts.history
     transfer = parts.transfer
     key_dialog = KeyDialogOpener(parts)
+    pending_focus = PendingFocus()
 
     def model_changed(model_id: str) -> None:
         chat.set_model(model_id)
@@ -163,15 +178,16 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
             view.current_reply.set_usage(*usage_summary(usage, chat.model, prefs.price_table()))
 
     def show_loaded(conversation: Conversation) -> None:
-        show_conversation(view, conversation, prefs.price_table())
+        show_conversation(view, conversation, prefs.price_table(), focus=pending_focus.pop())
         sidebar.set_current(conversation.id)
         window.show_cost(CostSummary())
         if conversation.id is not None:
             history.load_usage(conversation.id)
 
     def open_saved(conversation: Conversation, message_id: str) -> None:
-        chat.load(conversation)
         position = conversation.position_of(message_id) if message_id else None
+        pending_focus.set(position)
+        chat.load(conversation)
         if position is not None:
             view.scroll_to_message(position)
         else:
@@ -233,6 +249,9 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
     window.key_action.triggered.connect(lambda: key_dialog.open())
     window.closing.connect(chat.shutdown)
     view.retryRequested.connect(chat.retry)
+    view.earlierRequested.connect(
+        lambda: show_earlier(view, chat.conversation, prefs.price_table())
+    )
     view.editRequested.connect(chat.edit)
     view.regenerateRequested.connect(chat.regenerate)
     view.branchRequested.connect(chat.switch_branch)
