@@ -37,6 +37,7 @@ from app.ui.key_controller import KeyController
 from app.ui.main_window import APP_TITLE, MainWindow
 from app.ui.models_controller import ModelsController
 from app.ui.preferences import Preferences
+from app.ui.title_controller import TitleController
 from app.ui.transfer_controller import TransferController
 from app.ui.unix_signals import SignalWatcher
 from app.ui.wiring import AppParts, KeyDialogOpener, connect_signals
@@ -92,6 +93,7 @@ def build(
     models = ModelsController(connection)
     history = HistoryController()
     transfer = TransferController()
+    titles = TitleController(connection)
     keys = KeyController(
         connection,
         preferences,
@@ -99,12 +101,14 @@ def build(
         env_key=env.get("MIMO_API_KEY") or None,
         store_factory=store_factory,
     )
-    for owned in (chat, models, keys, preferences, history, transfer):
+    for owned in (chat, models, keys, preferences, history, transfer, titles):
         owned.setParent(window)
     window.model_picker.set_models(merge_remote([]), settings.model)
     if settings.window_geometry:
         window.restoreGeometry(QByteArray.fromBase64(settings.window_geometry.encode()))
-    parts = AppParts(window, chat, models, keys, preferences, connection, paths, history, transfer)
+    parts = AppParts(
+        window, chat, models, keys, preferences, connection, paths, history, transfer, titles
+    )
     return parts, connect_signals(parts)
 
 

@@ -46,6 +46,7 @@ class Settings:
             "cached_input"}`` in USD per million tokens (``cached_input`` None: no
             reduced rate). Merged over the catalogue by
             :class:`app.core.catalogue.PriceTable`. Bad entries are dropped on load.
+        auto_titles: Ask MiMo-V2-Flash for a short title after a chat's first reply.
         extra: Every other top-level key, by name. Written back at the top level of
             the file; a key that collides with a field name is ignored on save.
     """
@@ -57,6 +58,7 @@ class Settings:
     window_geometry: str | None = None
     presets: list[dict[str, Any]] = field(default_factory=list)
     prices: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    auto_titles: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -70,6 +72,8 @@ def _valid(name: str, value: Any) -> bool:
         return isinstance(value, str)
     if name == "thinking":
         return value is None or isinstance(value, bool)
+    if name == "auto_titles":
+        return isinstance(value, bool)
     if name == "window_geometry":
         return value is None or isinstance(value, str)
     if name == "presets":

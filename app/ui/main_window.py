@@ -114,6 +114,11 @@ class MainWindow(QMainWindow):
         self.chat_settings_action = QAction(self.tr("Chat &settings…"), self)
         self.chat_settings_action.setShortcut(QKeySequence("Ctrl+Shift+,"))
         self.prices_action = QAction(self.tr("&Prices…"), self)
+        self.auto_titles_action = QAction(self.tr("Name chats with MiMo-V2-&Flash"), self)
+        self.auto_titles_action.setCheckable(True)
+        self.auto_titles_action.setToolTip(
+            self.tr("After a chat's first reply, ask Flash for a short title (a small cost)")
+        )
         self.key_action = QAction(self.tr("API &key…"), self)
         self.key_action.setShortcut(QKeySequence("Ctrl+Shift+K"))
         self.quit_action = QAction(self.tr("&Quit"), self)
@@ -159,6 +164,7 @@ class MainWindow(QMainWindow):
         settings_menu = self.menuBar().addMenu(self.tr("&Settings"))
         settings_menu.addAction(self.key_action)
         settings_menu.addAction(self.prices_action)
+        settings_menu.addAction(self.auto_titles_action)
 
     def show_cost(self, summary: CostSummary) -> None:
         self.usage_label.setText(cost_text(summary))

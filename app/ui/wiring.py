@@ -22,6 +22,7 @@ from app.ui.main_window import MainWindow
 from app.ui.models_controller import ModelsController
 from app.ui.preferences import Preferences
 from app.ui.prices_dialog import PricesDialog
+from app.ui.title_controller import TitleController
 from app.ui.transfer_controller import TransferController, file_dialog, file_name_for
 
 STATUS_MESSAGE_MS = 8000
@@ -40,6 +41,7 @@ class AppParts:
     paths: AppPaths
     history: HistoryController
     transfer: TransferController
+    titles: TitleController
 
 
 class KeyDialogOpener(QObject):
@@ -100,7 +102,7 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
     )
     view, composer, picker = window.chat_view, window.composer, window.model_picker
     sidebar, search, history = window.sidebar, window.search_dialog, parts.history
-    transfer = parts.transfer
+    transfer, titles = parts.transfer, parts.titles
     key_dialog = KeyDialogOpener(parts)
     pending_focus = PendingFocus()
 
@@ -150,14 +152,23 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
         if chat.conversation.id is not None:
             show_loaded(chat.conversation)  # the replies' footers, at the new prices
 
+    def title_suggested(conv_id: str, title: str) -> None:
+        if chat.conversation.id == conv_id:
+            chat.conversation.title = title
+        history.rename(conv_id, title)
+
     def show_cost(conv_id: str, rows: list[tuple[str | None, dict[str, int]]]) -> None:
         if conv_id == chat.conversation.id:
             window.show_cost(conversation_cost(rows, prefs.price_table()))
 
     def reply_finished(status: str, finish_reason: str) -> None:
         view.finish_reply(status)
-        if chat.conversation.id is not None:
-            history.load_usage(chat.conversation.id)
+        conversation = chat.conversation
+        if conversation.id is not None:
+            history.load_usage(conversation.id)
+            first_reply = [m.role for m in conversation.messages] == ["user", "assistant"]
+            if prefs.settings.auto_titles and status == "complete" and first_reply:
+                titles.suggest(conversation.id, conversation.messages[0].content)
         notes = {
             "length": window.tr("The reply stopped at the output limit."),
             "content_filter": window.tr("The reply was stopped by the content filter."),
@@ -307,6 +318,10 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
     window.chat_settings_action.triggered.connect(open_chat_settings)
     window.settings_button.clicked.connect(open_chat_settings)
     window.prices_action.triggered.connect(open_prices)
+    window.auto_titles_action.setChecked(prefs.settings.auto_titles)
+    window.auto_titles_action.toggled.connect(lambda on: prefs.update(auto_titles=on))
+    titles.titleSuggested.connect(title_suggested)
+    window.closing.connect(titles.shutdown)
     history.failed.connect(lambda text: window.statusBar().showMessage(text, STATUS_MESSAGE_MS))
     # keys and models
     keys.keyMissing.connect(key_dialog.open)

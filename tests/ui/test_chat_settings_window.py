@@ -146,3 +146,32 @@ def test_conversation_cost_counts_every_version_at_the_users_prices(app: Running
     reply = app.window.chat_view.bubbles[1]
     app.qtbot.waitUntil(lambda: "$1.8000" in reply.usage.text())
     assert app.parts.preferences.settings.prices["mimo-v2-flash"]["output"] == 1.7
+
+
+def test_flash_names_the_chat_when_asked_to(app: RunningApp) -> None:
+    assert not app.window.auto_titles_action.isChecked()  # off by default
+    app.window.auto_titles_action.trigger()
+    app.sim.enqueue(Plan(content="Sure, here is a plan."), Plan(content='"Weekend in Lisbon."'))
+
+    app.send("could you help me plan two days in lisbon with kids?")
+    app.wait_idle()
+
+    app.qtbot.waitUntil(lambda: "Weekend in Lisbon" in shown(app))
+    title_body = app.chat_requests()[-1]
+    assert title_body["model"] == "mimo-v2-flash" and title_body.get("stream") is not True
+    assert app.parts.chat.conversation.title == "Weekend in Lisbon"
+    with Store.open(app.data_dir / "data" / DATABASE_NAME) as store:
+        assert store.list_conversations()[0].title == "Weekend in Lisbon"
+    assert app.parts.preferences.settings.auto_titles is True
+    app.send("and a third day?")  # only the first reply is followed by a title request
+    app.wait_idle()
+    assert len(app.chat_requests()) == 3
+
+
+def test_no_title_request_unless_asked(app: RunningApp) -> None:
+    app.send("plain title please")
+    app.wait_idle()
+    app.send("second")  # a title request would have gone out before this one
+    app.wait_idle()
+    assert [body.get("stream") for body in app.chat_requests()] == [True, True]
+    assert "plain title please" in shown(app)
