@@ -7,9 +7,8 @@ from dataclasses import replace
 from itertools import pairwise
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent, QPalette
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -46,126 +45,7 @@ from app.core.chat_settings import (
     preset_name_problem,
     user_presets,
 )
-
-# Where a spin box starts when "Default" is unticked and the default is unknown.
-FALLBACK_TEMPERATURE = 1.0
-
-
-def _hint_label(parent: QWidget) -> QLabel:
-    label = QLabel(parent)
-    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-    label.setWordWrap(True)
-    return label
-
-
-class DefaultableSpin(QWidget):
-    """A spin box with a "Default" check box beside it.
-
-    Ticked, the spin box is disabled and shows the model's default (or a text such as
-    "Model default" when the value is unknown); :meth:`value` is then None.
-    """
-
-    def __init__(
-        self,
-        spin: QSpinBox | QDoubleSpinBox,
-        *,
-        name: str,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.spin = spin
-        self.spin.setParent(self)
-        self.spin.setAccessibleName(name)
-        self.default_box = QCheckBox(self.tr("Default"), self)
-        self.default_box.setAccessibleName(
-            self.tr("Use the model's default {name}").format(name=name.lower())
-        )
-        self.note = _hint_label(self)
-        self.note.setWordWrap(False)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.spin)
-        layout.addWidget(self.default_box)
-        layout.addWidget(self.note, 1)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
-        self._default: float | None = None
-        self._unknown_text = ""
-        self._custom: float | None = None
-        self._label: QLabel | None = None
-        self.setFocusProxy(self.spin)
-        self.default_box.toggled.connect(self._default_toggled)
-
-    def set_label(self, label: QLabel) -> None:
-        """The row's label: its mnemonic focuses the spin box, or "Default" when ticked."""
-        self._label = label
-        self._update_buddy()
-
-    def _update_buddy(self) -> None:
-        target = self.default_box if self.default_box.isChecked() else self.spin
-        self.setFocusProxy(target)
-        if self._label is not None:
-            self._label.setBuddy(target)
-
-    def set_default(self, value: float | None, unknown_text: str) -> None:
-        """The model's default, shown while "Default" is ticked."""
-        self._default = value
-        self._unknown_text = unknown_text
-        if self.default_box.isChecked():
-            self._show_default()
-
-    def set_range(self, low: float, high: float) -> None:
-        if isinstance(self.spin, QSpinBox):
-            self.spin.setRange(int(low), int(high))
-        else:
-            self.spin.setRange(low, high)
-
-    def set_value(self, value: float | None) -> None:
-        """A number to use, or None for the default."""
-        if value is None:
-            self.default_box.setChecked(True)
-            self._custom = None
-            self._show_default()
-            return
-        self.default_box.setChecked(False)
-        self._custom = value
-        self._set_number(value)
-
-    def value(self) -> float | None:
-        return None if self.default_box.isChecked() else float(self.spin.value())
-
-    def _set_number(self, value: float) -> None:
-        self.spin.setSpecialValueText("")
-        if isinstance(self.spin, QSpinBox):
-            self.spin.setValue(round(value))
-        else:
-            self.spin.setValue(value)
-
-    def _show_default(self) -> None:
-        if self._default is None:
-            self.spin.setSpecialValueText(self._unknown_text)  # shown at the minimum
-            if isinstance(self.spin, QSpinBox):  # two branches only for the type checker
-                self.spin.setValue(self.spin.minimum())
-            else:
-                self.spin.setValue(self.spin.minimum())
-        else:
-            self._set_number(self._default)
-
-    def _default_toggled(self, checked: bool) -> None:
-        self.spin.setEnabled(not checked)
-        self._update_buddy()
-        if checked:
-            self._custom = float(self.spin.value())  # restored when unticked again
-            self._show_default()
-            return
-        start = self._custom if self._custom is not None else self._default
-        if start is None:
-            start = self._fallback()
-        self._set_number(start)
-
-    def _fallback(self) -> float:
-        if isinstance(self.spin, QSpinBox):
-            return float(self.spin.maximum())
-        return min(max(FALLBACK_TEMPERATURE, self.spin.minimum()), self.spin.maximum())
+from app.ui.defaultable_spin import DefaultableSpin, hint_label
 
 
 class ChatSettingsDialog(QDialog):
@@ -267,7 +147,7 @@ class ChatSettingsDialog(QDialog):
         self.preset_name_cancel = QPushButton(self.tr("Ca&ncel"), self.preset_name_row)
         self.preset_name_cancel.setObjectName("presetNameCancel")
         self.preset_name_cancel.setAutoDefault(False)
-        self.preset_name_hint = _hint_label(self.preset_name_row)
+        self.preset_name_hint = hint_label(self.preset_name_row)
         self.preset_name_hint.setObjectName("presetNameHint")
         row = QHBoxLayout()
         row.addWidget(self.preset_name, 1)
@@ -290,7 +170,7 @@ class ChatSettingsDialog(QDialog):
         self.model_combo = QComboBox(self)
         self.model_combo.setObjectName("chatModelCombo")
         self.model_combo.setAccessibleName(self.tr("Model"))
-        self.model_info = _hint_label(self)
+        self.model_info = hint_label(self)
         self.model_info.setObjectName("chatModelInfo")
         self.system_prompt = QPlainTextEdit(self)
         self.system_prompt.setObjectName("systemPromptEdit")
