@@ -13,13 +13,8 @@ from typing import Literal
 from app.core.paths import atomic_write_bytes
 from app.core.store_async import AsyncStore
 from app.core.store_records import ConversationExport, ConversationImport
-from app.core.transfer import (
-    MAX_IMPORT_BYTES,
-    ImportFormatError,
-    conversation_to_json,
-    conversation_to_markdown,
-    parse_export,
-)
+from app.core.transfer import conversation_to_json, conversation_to_markdown
+from app.core.transfer_parse import MAX_IMPORT_BYTES, ImportFormatError, parse_export
 
 ExportKind = Literal["json", "markdown"]
 

@@ -17,8 +17,8 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from app.core.store_async import AsyncStore
 from app.core.store_records import StoreError
-from app.core.transfer import ImportFormatError
 from app.core.transfer_files import ExportKind, export_to_file, import_from_file
+from app.core.transfer_parse import ImportFormatError
 from app.ui.tasks import TaskSet
 
 log = logging.getLogger(__name__)

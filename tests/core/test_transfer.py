@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.api.events import Usage
-from app.core import transfer
+from app.core import transfer_parse
 from app.core.catalogue import spec_for
 from app.core.store import NotFoundError, Store, StoreError
 from app.core.store_async import AsyncStore
@@ -26,14 +26,12 @@ from app.core.store_records import ConversationImport
 from app.core.transfer import (
     EXPORT_FORMAT,
     EXPORT_VERSION,
-    MAX_IMPORT_BYTES,
-    ImportFormatError,
     conversation_to_json,
     conversation_to_markdown,
     is_secret_name,
-    parse_export,
 )
 from app.core.transfer_files import export_to_file, import_from_file, read_export
+from app.core.transfer_parse import MAX_IMPORT_BYTES, ImportFormatError, parse_export
 
 PNG = b"\x89PNG\r\n\x1a\n fake picture bytes" * 50
 NOTES = "notes, ü and 你好".encode()
@@ -556,7 +554,7 @@ def test_a_file_over_the_size_limit_is_refused_before_parsing(
         handle.truncate(MAX_IMPORT_BYTES + 1)  # sparse: costs no disk space
     with pytest.raises(ImportFormatError, match="too large"):
         read_export(huge)
-    monkeypatch.setattr(transfer, "MAX_IMPORT_BYTES", 10)
+    monkeypatch.setattr(transfer_parse, "MAX_IMPORT_BYTES", 10)
     with pytest.raises(ImportFormatError, match="too large"):
         parse_export(b'{"format": 12345}')
 
