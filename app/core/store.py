@@ -21,7 +21,6 @@ committed state and never wait for the writer; writers queue on ``busy_timeout``
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import io
 import json
 import os
@@ -35,6 +34,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from app.api.events import Usage
+from app.core import store_transfer
 from app.core.attachment_files import attachment_file, copy_to_temp, fsync_dir
 from app.core.migrations import migrate
 from app.core.paths import PRIVATE_DIR_MODE, PRIVATE_FILE_MODE
@@ -43,7 +43,6 @@ from app.core.store_records import (
     MESSAGE_STATUSES,
     SNIPPET_CLOSE,
     SNIPPET_OPEN,
-    AttachmentRecord,
     ConversationExport,
     ConversationImport,
     ConversationRow,
@@ -51,7 +50,18 @@ from app.core.store_records import (
     SearchHit,
     StoredMessage,
     StoreError,
-    parents_first,
+)
+from app.core.store_sql import (
+    CONVERSATION_COLUMNS,
+    LATEST_LEAF_SQL,
+    MESSAGE_COLUMNS,
+    PATH_SQL,
+    SEARCH_SQL,
+    compact_json,
+    conversation_from_row,
+    fts_query,
+    message_from_row,
+    select_conversation,
 )
 
 __all__ = [
@@ -68,103 +78,6 @@ __all__ = [
     "attachment_file",
     "fts_query",
 ]
-
-_MAX_DEPTH = 1_000_000  # guards the tree walks against a (corrupt) parent cycle
-
-_CONVERSATION_COLUMNS = """c.id, c.title, c.created_at, c.updated_at, c.pinned, c.model,
-    c.settings, c.current_leaf_id, c.deleted_at,
-    (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count"""
-
-_MESSAGE_COLUMNS = """m.id, m.conversation_id, m.parent_id, m.role, m.content, m.reasoning,
-    m.model, m.options, m.status, m.finish_reason, m.error, m.usage, m.timings,
-    m.created_at, m.updated_at,
-    (SELECT group_concat(a.position || ':' || a.sha256) FROM message_attachments a
-     WHERE a.message_id = m.id) AS attachments"""
-
-_PATH_SQL = f"""
-WITH RECURSIVE up(id, parent_id, depth) AS (
-    SELECT id, parent_id, 0 FROM messages WHERE id = ({{seed}})
-    UNION ALL
-    SELECT m.id, m.parent_id, up.depth + 1 FROM messages m JOIN up ON m.id = up.parent_id
-    WHERE up.depth < {_MAX_DEPTH}
-)
-SELECT {_MESSAGE_COLUMNS} FROM up JOIN messages m ON m.id = up.id ORDER BY up.depth DESC
-"""
-
-_LATEST_LEAF_SQL = f"""
-WITH RECURSIVE down(id, depth) AS (
-    SELECT id, 0 FROM messages WHERE id = ?
-    UNION ALL
-    SELECT (SELECT c.id FROM messages c WHERE c.parent_id = down.id
-            ORDER BY c.created_at DESC, c.seq DESC LIMIT 1), down.depth + 1
-    FROM down WHERE down.id IS NOT NULL AND down.depth < {_MAX_DEPTH}
-)
-SELECT id FROM down WHERE id IS NOT NULL ORDER BY depth DESC LIMIT 1
-"""
-
-_SEARCH_SQL = f"""
-SELECT * FROM (
-    SELECT c.id, NULL AS message_id, c.title,
-        snippet(conversations_fts, 0, '{SNIPPET_OPEN}', '{SNIPPET_CLOSE}', '…', 12),
-        conversations_fts.rank AS rank, 0 AS kind
-    FROM conversations_fts JOIN conversations c ON c.seq = conversations_fts.rowid
-    WHERE conversations_fts MATCH :q AND c.deleted_at IS NULL
-    ORDER BY rank LIMIT :limit
-)
-UNION ALL
-SELECT * FROM (
-    SELECT c.id, m.id AS message_id, c.title,
-        snippet(messages_fts, 0, '{SNIPPET_OPEN}', '{SNIPPET_CLOSE}', '…', 12),
-        messages_fts.rank AS rank, 1 AS kind
-    FROM messages_fts JOIN messages m ON m.seq = messages_fts.rowid
-    JOIN conversations c ON c.id = m.conversation_id
-    WHERE messages_fts MATCH :q AND c.deleted_at IS NULL
-    ORDER BY rank LIMIT :limit
-)
-ORDER BY kind, rank LIMIT :limit
-"""
-
-
-def fts_query(text: str) -> str | None:
-    """Turn user text into a safe FTS5 query: every word a quoted phrase, all required.
-
-    The last word matches as a prefix (search as you type). Returns None when the
-    text holds no word, e.g. only spaces.
-    """
-    words = text.replace("\x00", " ").split()
-    if not words:
-        return None
-    phrases = ['"' + word.replace('"', '""') + '"' for word in words]
-    phrases[-1] += "*"
-    return " ".join(phrases)
-
-
-def _dumps(value: Mapping[str, Any]) -> str:
-    return json.dumps(dict(value), ensure_ascii=False, separators=(",", ":"))
-
-
-def _conversation(row: sqlite3.Row) -> ConversationRow:
-    data = dict(row)
-    data.update(pinned=bool(data["pinned"]), settings=json.loads(data["settings"]))
-    return ConversationRow(**data)
-
-
-def _loads(text: str | None) -> Any:
-    if text is None:
-        return None
-    return {} if text == "{}" else json.loads(text)  # most rows: skip the parser
-
-
-def _message(row: sqlite3.Row) -> StoredMessage:
-    attachments: tuple[str, ...] = ()
-    if row[15]:  # "position:sha256,...", in no particular order (group_concat promises none)
-        pairs = (item.split(":") for item in row[15].split(","))
-        attachments = tuple(sha for _, sha in sorted((int(p), sha) for p, sha in pairs))
-    # Positional, in the order of _MESSAGE_COLUMNS: this runs for every message shown.
-    return StoredMessage(
-        row[0], row[1], row[2], row[3], row[4], row[5], row[6], _loads(row[7]), row[8],
-        row[9], row[10], _loads(row[11]), _loads(row[12]), row[13], row[14], attachments,
-    )  # fmt: skip
 
 
 def _enable_wal(db: sqlite3.Connection) -> None:
@@ -295,27 +208,24 @@ class Store:
             db.execute(
                 "INSERT INTO conversations (id, title, created_at, updated_at, model, settings)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                (conv_id, title, now, now, model, _dumps(settings or {})),
+                (conv_id, title, now, now, model, compact_json(settings or {})),
             )
         return ConversationRow(conv_id, title, now, now, False, model, dict(settings or {}), None)
 
     def get_conversation(self, conv_id: str) -> ConversationRow | None:
         """The conversation, also when soft-deleted (see ``deleted_at``)."""
-        row = self._db.execute(
-            f"SELECT {_CONVERSATION_COLUMNS} FROM conversations c WHERE c.id = ?", (conv_id,)
-        ).fetchone()
-        return None if row is None else _conversation(row)
+        return select_conversation(self._db, conv_id)
 
     def list_conversations(
         self, *, limit: int | None = None, offset: int = 0
     ) -> list[ConversationRow]:
         """Conversations not deleted: pinned first, then the most recently active."""
         rows = self._db.execute(
-            f"SELECT {_CONVERSATION_COLUMNS} FROM conversations c WHERE c.deleted_at IS NULL"
+            f"SELECT {CONVERSATION_COLUMNS} FROM conversations c WHERE c.deleted_at IS NULL"
             " ORDER BY c.pinned DESC, c.updated_at DESC, c.seq DESC LIMIT ? OFFSET ?",
             (-1 if limit is None else limit, offset),
         )
-        return [_conversation(row) for row in rows]
+        return [conversation_from_row(row) for row in rows]
 
     def count_conversations(self) -> int:
         """How many conversations are not deleted."""
@@ -330,7 +240,7 @@ class Store:
 
     def update_settings(self, conv_id: str, settings: Mapping[str, Any], model: str | None) -> None:
         """Replace the conversation's settings and default model."""
-        self._update_conversation(conv_id, "settings = ?, model = ?", _dumps(settings), model)
+        self._update_conversation(conv_id, "settings = ?, model = ?", compact_json(settings), model)
 
     def delete_conversation(self, conv_id: str) -> None:
         """Soft delete: hidden from lists and search until restored or purged."""
@@ -403,7 +313,7 @@ class Store:
         row = {
             "id": msg_id, "conversation_id": conv_id, "parent_id": parent_id,
             "role": role, "content": content, "reasoning": reasoning, "model": model,
-            "options": _dumps(options or {}), "status": status, "now": self._clock(),
+            "options": compact_json(options or {}), "status": status, "now": self._clock(),
         }  # fmt: skip
         with self._transaction() as db:
             self._require("SELECT 1 FROM conversations WHERE id = ?", conv_id)
@@ -462,8 +372,8 @@ class Store:
             "status": status,
             "finish_reason": finish_reason,
             "error": error,
-            "usage": None if usage is None else _dumps(usage),
-            "timings": None if timings is None else _dumps(timings),
+            "usage": None if usage is None else compact_json(usage),
+            "timings": None if timings is None else compact_json(timings),
         }
         changes = {name: value for name, value in fields.items() if value is not None}
         changes["updated_at"] = self._clock()
@@ -478,9 +388,9 @@ class Store:
 
     def get_message(self, msg_id: str) -> StoredMessage | None:
         row = self._db.execute(
-            f"SELECT {_MESSAGE_COLUMNS} FROM messages m WHERE m.id = ?", (msg_id,)
+            f"SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.id = ?", (msg_id,)
         ).fetchone()
-        return None if row is None else _message(row)
+        return None if row is None else message_from_row(row)
 
     def children(self, parent_id: str | None, conv_id: str) -> list[StoredMessage]:
         """The messages under ``parent_id`` (None: the roots), oldest first."""
@@ -490,10 +400,10 @@ class Store:
         else:
             where, params = "m.parent_id = ? AND m.conversation_id = ?", [parent_id, conv_id]
         rows = self._db.execute(
-            f"SELECT {_MESSAGE_COLUMNS} FROM messages m WHERE {where} ORDER BY m.created_at, m.seq",
+            f"SELECT {MESSAGE_COLUMNS} FROM messages m WHERE {where} ORDER BY m.created_at, m.seq",
             params,
         )
-        return [_message(row) for row in rows]
+        return [message_from_row(row) for row in rows]
 
     def sibling_map(self, conv_id: str) -> dict[str | None, list[str]]:
         """Every message id of the conversation by parent id (None: the roots), oldest first.
@@ -521,12 +431,17 @@ class Store:
 
     def path_to(self, leaf_id: str) -> list[StoredMessage]:
         """The messages from the root down to ``leaf_id``; [] when there is no such message."""
-        return [_message(row) for row in self._db.execute(_PATH_SQL.format(seed="?"), (leaf_id,))]
+        return [
+            message_from_row(row) for row in self._db.execute(PATH_SQL.format(seed="?"), (leaf_id,))
+        ]
 
     def current_path(self, conv_id: str) -> list[StoredMessage]:
         """The branch the conversation shows: root .. current leaf; [] when it has none."""
         seed = "SELECT current_leaf_id FROM conversations WHERE id = ?"
-        return [_message(row) for row in self._db.execute(_PATH_SQL.format(seed=seed), (conv_id,))]
+        return [
+            message_from_row(row)
+            for row in self._db.execute(PATH_SQL.format(seed=seed), (conv_id,))
+        ]
 
     def set_current_leaf(self, conv_id: str, msg_id: str) -> None:
         """Show the branch ending at ``msg_id``, which must belong to ``conv_id``."""
@@ -540,7 +455,7 @@ class Store:
 
     def latest_leaf_under(self, msg_id: str) -> str:
         """The leaf reached from ``msg_id`` by always taking the newest child."""
-        row = self._db.execute(_LATEST_LEAF_SQL, (msg_id,)).fetchone()
+        row = self._db.execute(LATEST_LEAF_SQL, (msg_id,)).fetchone()
         if row is None:
             raise NotFoundError(f"no message {msg_id}")
         return str(row[0])
@@ -557,7 +472,7 @@ class Store:
         match = fts_query(query)
         if match is None:
             return []
-        rows = self._db.execute(_SEARCH_SQL, {"q": match, "limit": limit})
+        rows = self._db.execute(SEARCH_SQL, {"q": match, "limit": limit})
         return [SearchHit(row[0], row[1], row[2], row[3], float(row[4])) for row in rows]
 
     def recover_interrupted(self) -> int:
@@ -626,7 +541,7 @@ class Store:
         """Where the attachment with this hash lives: ``<attachments_dir>/ab/cdef...``."""
         return attachment_file(self._attachments_dir, sha256)
 
-    # Export and import
+    # Export and import (the bodies are in app.core.store_transfer)
 
     def export_conversation(
         self, conv_id: str, *, include_attachments: bool = True
@@ -642,52 +557,16 @@ class Store:
             NotFoundError: no such conversation (a soft-deleted one is exported too).
             StoreError: the stored message tree is damaged (a parent cycle).
         """
-        self._db.execute("BEGIN")
-        try:
-            conversation = self.get_conversation(conv_id)
-            if conversation is None:
-                raise NotFoundError(f"no conversation {conv_id}")
-            messages = self._export_messages(conv_id)
-            rows = self._db.execute(
-                "SELECT sha256, media_type, size, original_name FROM attachments WHERE sha256 IN"
-                " (SELECT u.sha256 FROM message_attachments u JOIN messages m"
-                " ON m.id = u.message_id WHERE m.conversation_id = ?) ORDER BY sha256",
-                (conv_id,),
-            ).fetchall()
-        finally:
-            self._db.execute("COMMIT")
-        attachments = tuple(
-            self._export_attachment(AttachmentRecord(*row), include_attachments) for row in rows
+        return store_transfer.export_conversation(
+            self._db,
+            self._attachments_dir,
+            self._clock,
+            conv_id,
+            include_attachments=include_attachments,
         )
-        return ConversationExport(conversation, messages, attachments, self._clock())
-
-    def _export_messages(self, conv_id: str) -> tuple[StoredMessage, ...]:
-        """Every message of the conversation, each parent before its children."""
-        rows = self._db.execute(
-            f"SELECT {_MESSAGE_COLUMNS} FROM messages m WHERE m.conversation_id = ?"
-            " ORDER BY m.created_at, m.seq",
-            (conv_id,),
-        )
-        messages = [_message(row) for row in rows]
-        ordered = parents_first(messages)
-        if len(ordered) != len(messages):
-            raise StoreError(f"the message tree of conversation {conv_id} is damaged")
-        return tuple(ordered)
-
-    def _export_attachment(self, record: AttachmentRecord, include_data: bool) -> AttachmentRecord:
-        """``record`` with the bytes of its file, or marked missing when they cannot be had."""
-        if not include_data:
-            return record
-        try:
-            data = self.attachment_path(record.sha256).read_bytes()
-        except OSError:
-            data = None
-        if data is None or hashlib.sha256(data).hexdigest() != record.sha256:
-            return dataclasses.replace(record, data=None, missing=True)
-        return dataclasses.replace(record, data=data)
 
     def import_conversation(self, data: ConversationImport) -> str:
-        """Add an exported conversation (see :func:`app.core.transfer.parse_export`).
+        """Add an exported conversation (see :func:`app.core.transfer_parse.parse_export`).
 
         Attachment files are stored first, each like :meth:`put_attachment` (hash
         checked, file written atomically); an attachment without bytes gets its row
@@ -705,84 +584,6 @@ class Store:
                 its hash, a message's parent or attachment is not in ``data``); nothing
                 is added then, except attachment files that no message uses.
         """
-        messages = self._check_import(data)
-        for record in data.attachments:
-            if record.data is not None:
-                stored = self.put_attachment(record.data, record.media_type, record.original_name)
-                if stored != record.sha256:
-                    raise StoreError(f"the bytes of attachment {record.sha256} do not match it")
-        with self._transaction() as db:
-            ids = self._import_ids(data.conversation.id, messages)
-            self._insert_imported(db, data, messages, ids)
-        return ids[data.conversation.id]
-
-    @staticmethod
-    def _check_import(data: ConversationImport) -> list[StoredMessage]:
-        """The messages of ``data`` in tree order; StoreError unless ``data`` is consistent."""
-        messages = parents_first(data.messages)
-        ids = {message.id for message in messages}
-        if len(messages) != len(data.messages) or len(ids) != len(messages):
-            raise StoreError("the imported messages do not form one tree of distinct ids")
-        leaf = data.conversation.current_leaf_id
-        if leaf is not None and leaf not in ids:
-            raise StoreError("the imported current message is not among the messages")
-        known = {record.sha256 for record in data.attachments}
-        if any(sha256 not in known for message in messages for sha256 in message.attachments):
-            raise StoreError("an imported message names an attachment that is not in the import")
-        return messages
-
-    def _import_ids(self, conv_id: str, messages: Sequence[StoredMessage]) -> dict[str, str]:
-        """Old id -> new id for the conversation and its messages: kept unless one is taken."""
-        old = [conv_id, *(message.id for message in messages)]
-        taken = self._db.execute(
-            "SELECT EXISTS (SELECT 1 FROM conversations WHERE id = ?) OR EXISTS"
-            " (SELECT 1 FROM messages WHERE id IN (SELECT value FROM json_each(?)))",
-            (conv_id, json.dumps(old[1:])),
-        ).fetchone()[0]
-        if not taken:
-            return {item: item for item in old}
-        return {item: uuid.uuid4().hex for item in old}
-
-    def _insert_imported(
-        self,
-        db: sqlite3.Connection,
-        data: ConversationImport,
-        messages: Sequence[StoredMessage],
-        ids: Mapping[str, str],
-    ) -> None:
-        """Insert the rows of an import, with ids mapped by ``ids`` (inside a transaction)."""
-        conv = data.conversation
-        fresh = ids[conv.id] != conv.id
-        leaf = None if conv.current_leaf_id is None else ids[conv.current_leaf_id]
-        db.execute(
-            "INSERT INTO conversations (id, title, created_at, updated_at, pinned, model,"
-            " settings, current_leaf_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (ids[conv.id], f"{conv.title} (imported)" if fresh else conv.title, conv.created_at,
-             conv.updated_at, int(conv.pinned), conv.model, _dumps(conv.settings), leaf),
-        )  # fmt: skip
-        db.executemany(
-            "INSERT INTO messages (id, conversation_id, parent_id, role, content, reasoning,"
-            " model, options, status, finish_reason, error, usage, timings, created_at,"
-            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (ids[m.id], ids[conv.id], None if m.parent_id is None else ids[m.parent_id],
-                 m.role, m.content, m.reasoning, m.model, _dumps(m.options), m.status,
-                 m.finish_reason, m.error, None if m.usage is None else _dumps(m.usage),
-                 _dumps(m.timings), m.created_at, m.updated_at)
-                for m in messages
-            ],
-        )  # fmt: skip
-        now = self._clock()
-        db.executemany(
-            "INSERT INTO attachments (sha256, media_type, size, original_name, created_at)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
-            [(a.sha256, a.media_type, a.size, a.original_name, now) for a in data.attachments],
-        )
-        db.executemany(
-            "INSERT INTO message_attachments (message_id, sha256, position) VALUES (?, ?, ?)",
-            [
-                (ids[m.id], sha256, position)
-                for m in messages
-                for position, sha256 in enumerate(m.attachments)
-            ],
+        return store_transfer.import_conversation(
+            self._transaction, self.put_attachment, self._clock, data
         )

@@ -1,0 +1,127 @@
+"""The SQL the conversation store runs, and how its rows become records.
+
+Shared by :mod:`app.core.store` and :mod:`app.core.store_transfer`: the column lists
+and queries of conversations and messages, the safe FTS5 query made of user text, the
+compact JSON of the JSON columns, and the decoding of a row into a
+:class:`ConversationRow` or :class:`StoredMessage`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping
+from typing import Any
+
+from app.core.store_records import (
+    SNIPPET_CLOSE,
+    SNIPPET_OPEN,
+    ConversationRow,
+    StoredMessage,
+)
+
+MAX_DEPTH = 1_000_000  # guards the tree walks against a (corrupt) parent cycle
+
+CONVERSATION_COLUMNS = """c.id, c.title, c.created_at, c.updated_at, c.pinned, c.model,
+    c.settings, c.current_leaf_id, c.deleted_at,
+    (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count"""
+
+MESSAGE_COLUMNS = """m.id, m.conversation_id, m.parent_id, m.role, m.content, m.reasoning,
+    m.model, m.options, m.status, m.finish_reason, m.error, m.usage, m.timings,
+    m.created_at, m.updated_at,
+    (SELECT group_concat(a.position || ':' || a.sha256) FROM message_attachments a
+     WHERE a.message_id = m.id) AS attachments"""
+
+PATH_SQL = f"""
+WITH RECURSIVE up(id, parent_id, depth) AS (
+    SELECT id, parent_id, 0 FROM messages WHERE id = ({{seed}})
+    UNION ALL
+    SELECT m.id, m.parent_id, up.depth + 1 FROM messages m JOIN up ON m.id = up.parent_id
+    WHERE up.depth < {MAX_DEPTH}
+)
+SELECT {MESSAGE_COLUMNS} FROM up JOIN messages m ON m.id = up.id ORDER BY up.depth DESC
+"""
+
+LATEST_LEAF_SQL = f"""
+WITH RECURSIVE down(id, depth) AS (
+    SELECT id, 0 FROM messages WHERE id = ?
+    UNION ALL
+    SELECT (SELECT c.id FROM messages c WHERE c.parent_id = down.id
+            ORDER BY c.created_at DESC, c.seq DESC LIMIT 1), down.depth + 1
+    FROM down WHERE down.id IS NOT NULL AND down.depth < {MAX_DEPTH}
+)
+SELECT id FROM down WHERE id IS NOT NULL ORDER BY depth DESC LIMIT 1
+"""
+
+SEARCH_SQL = f"""
+SELECT * FROM (
+    SELECT c.id, NULL AS message_id, c.title,
+        snippet(conversations_fts, 0, '{SNIPPET_OPEN}', '{SNIPPET_CLOSE}', '…', 12),
+        conversations_fts.rank AS rank, 0 AS kind
+    FROM conversations_fts JOIN conversations c ON c.seq = conversations_fts.rowid
+    WHERE conversations_fts MATCH :q AND c.deleted_at IS NULL
+    ORDER BY rank LIMIT :limit
+)
+UNION ALL
+SELECT * FROM (
+    SELECT c.id, m.id AS message_id, c.title,
+        snippet(messages_fts, 0, '{SNIPPET_OPEN}', '{SNIPPET_CLOSE}', '…', 12),
+        messages_fts.rank AS rank, 1 AS kind
+    FROM messages_fts JOIN messages m ON m.seq = messages_fts.rowid
+    JOIN conversations c ON c.id = m.conversation_id
+    WHERE messages_fts MATCH :q AND c.deleted_at IS NULL
+    ORDER BY rank LIMIT :limit
+)
+ORDER BY kind, rank LIMIT :limit
+"""
+
+
+def fts_query(text: str) -> str | None:
+    """Turn user text into a safe FTS5 query: every word a quoted phrase, all required.
+
+    The last word matches as a prefix (search as you type). Returns None when the
+    text holds no word, e.g. only spaces.
+    """
+    words = text.replace("\x00", " ").split()
+    if not words:
+        return None
+    phrases = ['"' + word.replace('"', '""') + '"' for word in words]
+    phrases[-1] += "*"
+    return " ".join(phrases)
+
+
+def compact_json(value: Mapping[str, Any]) -> str:
+    """``value`` as JSON text for a JSON column: compact, non-ASCII kept as is."""
+    return json.dumps(dict(value), ensure_ascii=False, separators=(",", ":"))
+
+
+def conversation_from_row(row: sqlite3.Row) -> ConversationRow:
+    data = dict(row)
+    data.update(pinned=bool(data["pinned"]), settings=json.loads(data["settings"]))
+    return ConversationRow(**data)
+
+
+def _loads(text: str | None) -> Any:
+    if text is None:
+        return None
+    return {} if text == "{}" else json.loads(text)  # most rows: skip the parser
+
+
+def message_from_row(row: sqlite3.Row) -> StoredMessage:
+    attachments: tuple[str, ...] = ()
+    if row[15]:  # "position:sha256,...", in no particular order (group_concat promises none)
+        pairs = (item.split(":") for item in row[15].split(","))
+        attachments = tuple(sha for _, sha in sorted((int(p), sha) for p, sha in pairs))
+    # Positional, in the order of MESSAGE_COLUMNS: this runs for every message shown.
+    return StoredMessage(
+        row[0], row[1], row[2], row[3], row[4], row[5], row[6], _loads(row[7]), row[8],
+        row[9], row[10], _loads(row[11]), _loads(row[12]), row[13], row[14], attachments,
+    )  # fmt: skip
+
+
+def select_conversation(db: sqlite3.Connection, conv_id: str) -> ConversationRow | None:
+    """The conversation, also when soft-deleted (see ``deleted_at``)."""
+    row = db.execute(
+        f"SELECT {CONVERSATION_COLUMNS} FROM conversations c WHERE c.id = ?", (conv_id,)
+    ).fetchone()
+    return None if row is None else conversation_from_row(row)
