@@ -18,10 +18,14 @@ CHECKPOINT_SECONDS = 0.5
 TITLE_LENGTH = 60
 
 
+def shorten_title(title: str) -> str:
+    """``title`` cut to :data:`TITLE_LENGTH` characters, with "…" where it was cut."""
+    return title if len(title) <= TITLE_LENGTH else title[: TITLE_LENGTH - 1].rstrip() + "…"
+
+
 def title_from(text: str) -> str:
     """A conversation title made from the first question: its first line, shortened."""
-    first = " ".join(text.strip().split("\n", 1)[0].split())
-    return first if len(first) <= TITLE_LENGTH else first[: TITLE_LENGTH - 1].rstrip() + "…"
+    return shorten_title(" ".join(text.strip().split("\n", 1)[0].split()))
 
 
 class Recorder:

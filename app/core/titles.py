@@ -7,7 +7,7 @@ with the option on, Flash is then asked for a few words that name the conversati
 from __future__ import annotations
 
 from app.api.openai_wire import ChatRequest
-from app.core.recorder import TITLE_LENGTH
+from app.core.recorder import shorten_title
 
 TITLE_MODEL = "mimo-v2-flash"
 TITLE_PROMPT = (
@@ -42,8 +42,4 @@ def clean_title(text: str) -> str | None:
     if title.lower().startswith("title:"):
         title = title[len("title:") :]
     title = " ".join(title.strip().strip(_QUOTES).strip().rstrip(".。").split())
-    if not title:
-        return None
-    if len(title) > TITLE_LENGTH:
-        title = title[: TITLE_LENGTH - 1].rstrip() + "…"
-    return title
+    return shorten_title(title) if title else None

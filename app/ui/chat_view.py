@@ -165,11 +165,11 @@ class ChatView(QScrollArea):
             bubble.regenerateRequested.connect(lambda: self._bubble_regenerate(bubble))
         bubble.branchStepped.connect(lambda step: self._bubble_stepped(bubble, step))
         bubble.set_actions_enabled(not self._busy)
-        self.placeholder.hide()
         if index is None or index >= len(self.bubbles):
-            self._layout.insertWidget(self._layout.count() - 1, bubble)
+            self._add(bubble)
             self.bubbles.append(bubble)
         else:
+            self.placeholder.hide()
             self._layout.insertWidget(self._layout.indexOf(self.bubbles[index]), bubble)
             self.bubbles.insert(index, bubble)
 

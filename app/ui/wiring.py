@@ -106,6 +106,9 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
     key_dialog = KeyDialogOpener(parts)
     pending_focus = PendingFocus()
 
+    def show_status(text: str) -> None:
+        window.statusBar().showMessage(text, STATUS_MESSAGE_MS)
+
     def model_changed(model_id: str) -> None:
         chat.set_model(model_id)
         prefs.update(model=model_id)  # the model of the next new chat
@@ -175,7 +178,7 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
             "repetition_truncation": window.tr("The reply was cut off for repeating itself."),
         }
         if finish_reason in notes:
-            window.statusBar().showMessage(notes[finish_reason], STATUS_MESSAGE_MS)
+            show_status(notes[finish_reason])
 
     def new_chat() -> None:
         chat.new_conversation()
@@ -223,9 +226,6 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
 
     def open_search() -> None:
         search.open_fresh()
-
-    def show_status(text: str) -> None:
-        window.statusBar().showMessage(text, STATUS_MESSAGE_MS)
 
     def ask_export(conv_id: str | None, kind: str) -> None:
         if conv_id is None:
@@ -275,7 +275,7 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
     chat.branchChanged.connect(view.set_branch)
     chat.busyChanged.connect(view.set_busy)
     chat.conversationSaved.connect(conversation_saved)
-    chat.notice.connect(lambda text: window.statusBar().showMessage(text, STATUS_MESSAGE_MS))
+    chat.notice.connect(show_status)
     chat.userMessageAdded.connect(view.add_user_message)
     chat.replyStarted.connect(lambda model_id: view.begin_reply(spec_for(model_id).label))
     chat.replyDelta.connect(view.append_reply)
@@ -322,16 +322,14 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
     window.auto_titles_action.toggled.connect(lambda on: prefs.update(auto_titles=on))
     titles.titleSuggested.connect(title_suggested)
     window.closing.connect(titles.shutdown)
-    history.failed.connect(lambda text: window.statusBar().showMessage(text, STATUS_MESSAGE_MS))
+    history.failed.connect(show_status)
     # keys and models
     keys.keyMissing.connect(key_dialog.open)
     keys.keyReady.connect(models.refresh)
     keys.storageWarning.connect(window.show_storage_warning)
-    keys.saveFailed.connect(lambda text: window.statusBar().showMessage(text, STATUS_MESSAGE_MS))
+    keys.saveFailed.connect(show_status)
     models.modelsChanged.connect(lambda specs: picker.set_models(specs, chat.model))
-    models.refreshFailed.connect(
-        lambda text: window.statusBar().showMessage(text, STATUS_MESSAGE_MS)
-    )
+    models.refreshFailed.connect(show_status)
     models.authFailed.connect(key_dialog.open)
     sync_thinking()
     return key_dialog
