@@ -172,6 +172,35 @@ def m002_full_text_search(db: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m003_substring_search(db: sqlite3.Connection) -> None:
+    """Rebuild both FTS5 tables with the trigram tokenizer: substring search.
+
+    unicode61 splits words at spaces, so Chinese or Japanese text written without
+    spaces was one long token and a word inside it could not be found. Trigrams match
+    any substring of three or more characters in every script (case-insensitively);
+    :mod:`app.core.store_search` covers shorter words with LIKE.
+    """
+    indexed = (
+        ("messages", "messages_fts", "content"),
+        ("conversations", "conversations_fts", "title"),
+    )
+    for table, fts, column in indexed:
+        for event in ("insert", "update", "delete"):
+            db.execute(f"DROP TRIGGER {fts}_{event}")
+        db.execute(f"DROP TABLE {fts}")
+        db.execute(f"CREATE VIRTUAL TABLE {fts} USING fts5({column}, tokenize='trigram')")
+        db.execute(f"INSERT INTO {fts} (rowid, {column}) SELECT seq, {column} FROM {table}")
+        add = f"INSERT INTO {fts} (rowid, {column}) VALUES (NEW.seq, NEW.{column});"
+        remove = f"DELETE FROM {fts} WHERE rowid = OLD.seq;"
+        db.execute(f"CREATE TRIGGER {fts}_insert AFTER INSERT ON {table} BEGIN {add} END")
+        db.execute(
+            f"CREATE TRIGGER {fts}_update AFTER UPDATE OF {column} ON {table}"
+            f" BEGIN {remove} {add} END"
+        )
+        db.execute(f"CREATE TRIGGER {fts}_delete AFTER DELETE ON {table} BEGIN {remove} END")
+
+
 def applied_migrations(db: sqlite3.Connection) -> list[str]:
     """Names of the migrations recorded in ``db``, in the order they were applied."""
     _ensure_table(db)

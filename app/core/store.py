@@ -34,7 +34,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from app.api.events import Usage
-from app.core import store_transfer
+from app.core import store_search, store_transfer
 from app.core.attachment_files import attachment_file, copy_to_temp, fsync_dir
 from app.core.migrations import migrate
 from app.core.paths import PRIVATE_DIR_MODE, PRIVATE_FILE_MODE
@@ -56,10 +56,8 @@ from app.core.store_sql import (
     LATEST_LEAF_SQL,
     MESSAGE_COLUMNS,
     PATH_SQL,
-    SEARCH_SQL,
     compact_json,
     conversation_from_row,
-    fts_query,
     message_from_row,
     select_conversation,
 )
@@ -76,7 +74,6 @@ __all__ = [
     "StoreError",
     "StoredMessage",
     "attachment_file",
-    "fts_query",
 ]
 
 
@@ -465,15 +462,10 @@ class Store:
     def search(self, query: str, *, limit: int = 50) -> list[SearchHit]:
         """Title matches first, then message matches, each best first.
 
-        Any text is safe: each word is matched literally (FTS5 operators and quotes
-        lose their meaning) and the last word also as a prefix. Deleted conversations
-        are left out.
+        Every word matches as a substring, in any script, and any text is safe
+        (:mod:`app.core.store_search`). Deleted conversations are left out.
         """
-        match = fts_query(query)
-        if match is None:
-            return []
-        rows = self._db.execute(SEARCH_SQL, {"q": match, "limit": limit})
-        return [SearchHit(row[0], row[1], row[2], row[3], float(row[4])) for row in rows]
+        return store_search.search(self._db, query, limit)
 
     def recover_interrupted(self) -> int:
         """Mark every ``streaming`` message ``interrupted``; call once at start-up.

@@ -1,9 +1,8 @@
 """The SQL the conversation store runs, and how its rows become records.
 
 Shared by :mod:`app.core.store` and :mod:`app.core.store_transfer`: the column lists
-and queries of conversations and messages, the safe FTS5 query made of user text, the
-compact JSON of the JSON columns, and the decoding of a row into a
-:class:`ConversationRow` or :class:`StoredMessage`.
+and queries of conversations and messages, the compact JSON of the JSON columns, and
+the decoding of a row into a :class:`ConversationRow` or :class:`StoredMessage`.
 """
 
 from __future__ import annotations
@@ -14,8 +13,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.core.store_records import (
-    SNIPPET_CLOSE,
-    SNIPPET_OPEN,
     ConversationRow,
     StoredMessage,
 )
@@ -52,42 +49,6 @@ WITH RECURSIVE down(id, depth) AS (
 )
 SELECT id FROM down WHERE id IS NOT NULL ORDER BY depth DESC LIMIT 1
 """
-
-SEARCH_SQL = f"""
-SELECT * FROM (
-    SELECT c.id, NULL AS message_id, c.title,
-        snippet(conversations_fts, 0, '{SNIPPET_OPEN}', '{SNIPPET_CLOSE}', '…', 12),
-        conversations_fts.rank AS rank, 0 AS kind
-    FROM conversations_fts JOIN conversations c ON c.seq = conversations_fts.rowid
-    WHERE conversations_fts MATCH :q AND c.deleted_at IS NULL
-    ORDER BY rank LIMIT :limit
-)
-UNION ALL
-SELECT * FROM (
-    SELECT c.id, m.id AS message_id, c.title,
-        snippet(messages_fts, 0, '{SNIPPET_OPEN}', '{SNIPPET_CLOSE}', '…', 12),
-        messages_fts.rank AS rank, 1 AS kind
-    FROM messages_fts JOIN messages m ON m.seq = messages_fts.rowid
-    JOIN conversations c ON c.id = m.conversation_id
-    WHERE messages_fts MATCH :q AND c.deleted_at IS NULL
-    ORDER BY rank LIMIT :limit
-)
-ORDER BY kind, rank LIMIT :limit
-"""
-
-
-def fts_query(text: str) -> str | None:
-    """Turn user text into a safe FTS5 query: every word a quoted phrase, all required.
-
-    The last word matches as a prefix (search as you type). Returns None when the
-    text holds no word, e.g. only spaces.
-    """
-    words = text.replace("\x00", " ").split()
-    if not words:
-        return None
-    phrases = ['"' + word.replace('"', '""') + '"' for word in words]
-    phrases[-1] += "*"
-    return " ".join(phrases)
 
 
 def compact_json(value: Mapping[str, Any]) -> str:

@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.api.events import Usage
-from app.core.store import NotFoundError, Store, fts_query
+from app.core.store import NotFoundError, Store
+from app.core.store_search import plan_query
 
 
 class Clock:
@@ -375,11 +376,42 @@ def test_search_finds_words_in_messages_with_marked_snippets(store: Store) -> No
     assert both[0].snippet == "«Hedgehogs» hibernate in «nests»."
 
 
-def test_search_matches_the_last_word_as_a_prefix_only(store: Store) -> None:
+def test_search_matches_every_word_as_a_substring_in_any_order(store: Store) -> None:
     _, ids = chat(store, "photosynthesis in plants")
     assert [h.message_id for h in store.search("photosyn")] == ids
-    assert store.search("photosyn plants") == []  # only the last word is a prefix
-    assert [h.message_id for h in store.search("plants photosyn")] == ids
+    assert [h.message_id for h in store.search("SYNTHESIS")] == ids
+    assert [h.message_id for h in store.search("lants photosyn")] == ids
+    assert store.search("photosyn trees") == []  # every word must match
+
+
+def test_search_finds_chinese_words_inside_unspaced_text(store: Store) -> None:
+    _, ids = chat(store, "我们讨论了向量数据库的索引结构", "向量数据库用近似最近邻索引。")
+    chat(store, "今天天气很好")
+    hits = store.search("数据库")
+    assert {h.message_id for h in hits} == set(ids)
+    assert "«数据库»" in hits[0].snippet
+    assert [h.message_id for h in store.search("索引结构")] == ids[:1]
+    assert store.search("数据仓库") == []
+
+
+def test_search_finds_one_and_two_character_words_with_like(store: Store) -> None:
+    _, ids = chat(store, "这个模型很快", "Flash 模型 is fast")
+    _, other = chat(store, "天气")
+    assert [h.message_id for h in store.search("模型")] == [ids[1], ids[0]]  # newest first
+    assert store.search("模型")[0].snippet == "Flash «模型» is fast"
+    assert [h.message_id for h in store.search("天")] == other
+    assert [h.message_id for h in store.search("fast 模型")] == ids[1:]  # long + short
+    assert store.search("50%") == []  # LIKE wildcards are literal
+    assert store.search("a_") == []
+
+
+def test_like_only_snippets_cut_long_text_around_the_first_match(store: Store) -> None:
+    text = "开头" + "很长的文字" * 40 + "关键" + "结尾的文字" * 40
+    _, ids = chat(store, text)
+    (hit,) = store.search("关键")
+    assert hit.message_id == ids[0]
+    assert hit.snippet.startswith("…") and hit.snippet.endswith("…")
+    assert "«关键»" in hit.snippet and len(hit.snippet) < 80
 
 
 def test_search_lists_title_matches_before_message_matches(store: Store) -> None:
@@ -407,6 +439,7 @@ def test_search_finds_operator_words_and_quotes_literally(store: Store) -> None:
     assert [h.message_id for h in store.search('foo"bar OR')] == ids
     assert [h.message_id for h in store.search("NOT")] == ids
     assert store.search("AND") == []
+    assert [h.message_id for h in store.search("OR NOT left")] == ids
 
 
 @settings(
@@ -419,9 +452,12 @@ def test_search_never_raises_on_arbitrary_text(store: Store, query: str) -> None
     store.search(query)
 
 
-def test_fts_query_quotes_every_word_and_prefixes_the_last() -> None:
-    assert fts_query('foo"bar  OR') == '"foo""bar" "OR"*'
-    assert fts_query(" \t ") is None
+def test_plan_query_quotes_long_words_and_escapes_short_ones() -> None:
+    plan = plan_query('foo"bar  OR 模型 5%')
+    assert plan is not None
+    assert plan.match == '"foo""bar"'
+    assert plan.likes == ("%OR%", "%模型%", "%5\\%%")
+    assert plan_query(" \t ") is None
 
 
 def test_search_follows_checkpoints_and_deletions(store: Store) -> None:
