@@ -38,10 +38,26 @@ class Message:
     finish_reason: str | None = None
     error: str | None = None
     usage: Usage | None = None
+    # Function calling: an assistant turn's calls in wire shape ({"id", "type":
+    # "function", "function": {"name", "arguments"}}); a tool turn's call id.
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    tool_call_id: str | None = None
 
-    def to_request(self) -> dict[str, Any]:
-        """This message as an OpenAI-compatible ``messages`` item."""
-        return {"role": self.role, "content": self.content}
+    def to_request(self, *, thinking: bool = False) -> dict[str, Any]:
+        """This message as an OpenAI-compatible ``messages`` item.
+
+        MiMo's rules (MIMO_API.md): an assistant turn with tool calls sends
+        ``content: ""``, never null, and in thinking mode its ``reasoning_content``
+        must go back too, else the API answers 400.
+        """
+        item: dict[str, Any] = {"role": self.role, "content": self.content}
+        if self.role == "tool":
+            item["tool_call_id"] = self.tool_call_id or ""
+        if self.tool_calls:
+            item["tool_calls"] = [dict(call) for call in self.tool_calls]
+            if thinking and self.reasoning:
+                item["reasoning_content"] = self.reasoning
+        return item
 
 
 @dataclass
@@ -110,12 +126,14 @@ class Conversation:
                 return message
         return None
 
-    def request_messages(self) -> list[dict[str, Any]]:
+    def request_messages(self, *, thinking: bool = False) -> list[dict[str, Any]]:
         """The history sent with the next request: it ends with the last user message.
 
-        Failed replies and replies with no text are left out; a cancelled or interrupted
-        reply earlier in the chat is sent with what arrived, so the model sees what the
-        user saw. Replies after the last user message (the one being retried) are not.
+        Failed replies and replies with neither text nor tool calls are left out; a
+        cancelled or interrupted reply earlier in the chat is sent with what arrived, so
+        the model sees what the user saw. Replies after the last user message (the one
+        being retried) are not. ``thinking``: the request has thinking on, so the
+        reasoning of turns with tool calls goes back (see :meth:`Message.to_request`).
         """
         items: list[dict[str, Any]] = []
         if self.system_prompt:
@@ -126,8 +144,9 @@ class Conversation:
         )
         for message in self.messages[: last_user + 1]:
             if message.role == "assistant" and (
-                message.status in (Status.FAILED, Status.STREAMING) or not message.content
+                message.status in (Status.FAILED, Status.STREAMING)
+                or not (message.content or message.tool_calls)
             ):
                 continue
-            items.append(message.to_request())
+            items.append(message.to_request(thinking=thinking))
         return items

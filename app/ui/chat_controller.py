@@ -300,7 +300,7 @@ class ChatController(QObject):
             settings = replace(settings, thinking=spec_for(settings.model).thinking_default)
         return ChatRequest(
             model=self.model,
-            messages=self.conversation.request_messages(),
+            messages=self.conversation.request_messages(thinking=settings.thinking is True),
             **request_options(settings),
         )
 
