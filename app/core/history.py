@@ -95,8 +95,8 @@ async def load_conversation(
 
 
 async def load_latest(store: AsyncStore) -> Conversation | None:
-    """The most recently updated conversation, along its current branch."""
-    rows = await store.list_conversations(limit=1)
+    """The most recently updated conversation (pinned or not), along its current branch."""
+    rows = await store.list_conversations(limit=1, pinned_first=False)
     if not rows:
         return None
     return await load_conversation(store, rows[0].id)

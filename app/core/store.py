@@ -214,12 +214,13 @@ class Store:
         return select_conversation(self._db, conv_id)
 
     def list_conversations(
-        self, *, limit: int | None = None, offset: int = 0
+        self, *, limit: int | None = None, offset: int = 0, pinned_first: bool = True
     ) -> list[ConversationRow]:
-        """Conversations not deleted: pinned first, then the most recently active."""
+        """Conversations not deleted: pinned first (unless not asked), then the newest."""
+        pinned = "c.pinned DESC, " if pinned_first else ""
         rows = self._db.execute(
             f"SELECT {CONVERSATION_COLUMNS} FROM conversations c WHERE c.deleted_at IS NULL"
-            " ORDER BY c.pinned DESC, c.updated_at DESC, c.seq DESC LIMIT ? OFFSET ?",
+            f" ORDER BY {pinned}c.updated_at DESC, c.seq DESC LIMIT ? OFFSET ?",
             (-1 if limit is None else limit, offset),
         )
         return [conversation_from_row(row) for row in rows]

@@ -139,9 +139,11 @@ class AsyncStore:
         return await self._call(Store.get_conversation, conv_id)
 
     async def list_conversations(
-        self, *, limit: int | None = None, offset: int = 0
+        self, *, limit: int | None = None, offset: int = 0, pinned_first: bool = True
     ) -> list[ConversationRow]:
-        return await self._call(Store.list_conversations, limit=limit, offset=offset)
+        return await self._call(
+            Store.list_conversations, limit=limit, offset=offset, pinned_first=pinned_first
+        )
 
     async def count_conversations(self) -> int:
         return await self._call(Store.count_conversations)

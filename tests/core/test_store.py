@@ -89,6 +89,7 @@ def test_list_puts_pinned_first_then_most_recently_active(store: Store) -> None:
     assert [row.id for row in store.list_conversations()] == [d, b, a, c]
     store.set_pinned(d, False)
     assert [row.id for row in store.list_conversations()] == [b, a, d, c]
+    assert [row.id for row in store.list_conversations(pinned_first=False)] == [a, d, c, b]
 
 
 def test_list_pages_with_limit_and_offset_and_count_matches(store: Store) -> None:
