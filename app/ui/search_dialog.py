@@ -7,6 +7,7 @@ full-text index and hands the hits back with :meth:`SearchDialog.set_results`.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Signal
@@ -32,9 +33,18 @@ HIT_ROLE = Qt.ItemDataRole.UserRole + 1
 Index = QModelIndex | QPersistentModelIndex
 
 
+# Markdown syntax that reads as noise in a one-line snippet: emphasis runs, code ticks,
+# and heading, quote and list markers at the start of a line.
+_MARKUP_RE = re.compile(r"\*\*|__|`+|^[ \t]{0,3}(?:#{1,6}|>|[-*+]|\d{1,9}[.)])[ \t]+", re.M)
+
+
 def snippet_html(hit: SearchHit, untitled: str) -> str:
-    """The hit as rich text: its title in bold, then the snippet with matches in bold."""
-    snippet = html.escape(" ".join(hit.snippet.split()))
+    """The hit as rich text: its title in bold, then the snippet with matches in bold.
+
+    The snippet is cut from the stored Markdown; its markup is dropped, as the
+    conversation shows it rendered.
+    """
+    snippet = html.escape(" ".join(_MARKUP_RE.sub("", hit.snippet).split()))
     snippet = snippet.replace(html.escape(SNIPPET_OPEN), "<b>").replace(
         html.escape(SNIPPET_CLOSE), "</b>"
     )
