@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from app.api.events import Usage
@@ -22,6 +23,43 @@ class Status(StrEnum):
     CANCELLED = "cancelled"
     FAILED = "failed"
     INTERRUPTED = "interrupted"  # the app stopped (crash, kill) while the reply streamed
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file a user message carries to Omni.
+
+    Attributes:
+        path: The file: the user's own while drafting, the stored copy once saved.
+        mime: The media type found from the content, e.g. ``image/png``.
+        name: The original file name.
+        size: Bytes.
+        sha256: The content hash, once stored (the store's key).
+        fps: Video only: frames per second sampled (0.1-10); None: the API's default.
+        resolution: Video only: ``default`` or ``max``; None: the API's default.
+    """
+
+    path: Path
+    mime: str
+    name: str
+    size: int
+    sha256: str | None = None
+    fps: float | None = None
+    resolution: str | None = None
+
+    @property
+    def kind(self) -> str:
+        """``image``, ``audio`` or ``video``."""
+        return self.mime.partition("/")[0]
+
+    def options(self) -> dict[str, Any]:
+        """The per-attachment request options worth saving (video only)."""
+        saved: dict[str, Any] = {}
+        if self.fps is not None:
+            saved["fps"] = self.fps
+        if self.resolution is not None:
+            saved["media_resolution"] = self.resolution
+        return saved
 
 
 @dataclass
@@ -42,6 +80,7 @@ class Message:
     # "function", "function": {"name", "arguments"}}); a tool turn's call id.
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
     tool_call_id: str | None = None
+    attachments: list[Attachment] = field(default_factory=list)
 
     def to_request(self, *, thinking: bool = False) -> dict[str, Any]:
         """This message as an OpenAI-compatible ``messages`` item.
@@ -73,8 +112,8 @@ class Conversation:
     model: str | None = None  # as saved: the conversation's model and its settings JSON
     settings: dict[str, Any] = field(default_factory=dict)
 
-    def add_user(self, text: str) -> Message:
-        message = Message(role="user", content=text)
+    def add_user(self, text: str, attachments: list[Attachment] | None = None) -> Message:
+        message = Message(role="user", content=text, attachments=list(attachments or []))
         self.messages.append(message)
         return message
 
@@ -127,7 +166,16 @@ class Conversation:
         return None
 
     def request_messages(self, *, thinking: bool = False) -> list[dict[str, Any]]:
+        """The ``messages`` of the next request, text only (see :meth:`request_turns`)."""
+        return [item for _, item in self.request_turns(thinking=thinking)]
+
+    def request_turns(
+        self, *, thinking: bool = False
+    ) -> list[tuple[Message | None, dict[str, Any]]]:
         """The history sent with the next request: it ends with the last user message.
+
+        Each item comes with the message it was made from (None for the system prompt),
+        so attachments can be encoded into it afterwards, off the GUI thread.
 
         Failed replies and replies with neither text nor tool calls are left out; a
         cancelled or interrupted reply earlier in the chat is sent with what arrived, so
@@ -135,9 +183,9 @@ class Conversation:
         being retried) are not. ``thinking``: the request has thinking on, so the
         reasoning of turns with tool calls goes back (see :meth:`Message.to_request`).
         """
-        items: list[dict[str, Any]] = []
+        items: list[tuple[Message | None, dict[str, Any]]] = []
         if self.system_prompt:
-            items.append({"role": "system", "content": self.system_prompt})
+            items.append((None, {"role": "system", "content": self.system_prompt}))
         last_user = max(
             (i for i, message in enumerate(self.messages) if message.role == "user"),
             default=len(self.messages),
@@ -148,5 +196,5 @@ class Conversation:
                 or not (message.content or message.tool_calls)
             ):
                 continue
-            items.append(message.to_request(thinking=thinking))
+            items.append((message, message.to_request(thinking=thinking)))
         return items

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from app.api.events import Usage
-from app.core.conversation import Conversation, Message, Status
+from app.core.conversation import Attachment, Conversation, Message, Status
 from app.core.store import StoredMessage
 from app.core.store_async import AsyncStore
+from app.core.store_records import AttachmentRecord
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +52,12 @@ def usage_from(raw: object) -> Usage | None:
     )
 
 
-def message_from(row: StoredMessage) -> Message:
+def message_from(
+    row: StoredMessage,
+    records: Mapping[str, AttachmentRecord] | None = None,
+    path_of: Callable[[str], Path] | None = None,
+) -> Message:
+    """A stored message for the window; its attachments need ``records`` and ``path_of``."""
     usage = usage_from(row.usage)
     return Message(
         role=row.role,
@@ -63,7 +70,39 @@ def message_from(row: StoredMessage) -> Message:
         usage=usage,
         id=row.id,
         parent_id=row.parent_id,
+        attachments=_attachments_of(row, records or {}, path_of),
     )
+
+
+def _attachments_of(
+    row: StoredMessage,
+    records: Mapping[str, AttachmentRecord],
+    path_of: Callable[[str], Path] | None,
+) -> list[Attachment]:
+    if not row.attachments or path_of is None:
+        return []
+    media = row.options.get("media") if isinstance(row.options, dict) else None
+    options = media if isinstance(media, list) else []
+    attachments = []
+    for position, sha in enumerate(row.attachments):
+        record = records.get(sha)
+        if record is None:
+            continue
+        saved = options[position] if position < len(options) else {}
+        saved = saved if isinstance(saved, dict) else {}
+        fps, resolution = saved.get("fps"), saved.get("media_resolution")
+        attachments.append(
+            Attachment(
+                path=path_of(sha),
+                mime=record.media_type,
+                name=record.original_name or sha[:12],
+                size=record.size,
+                sha256=sha,
+                fps=float(fps) if isinstance(fps, int | float) else None,
+                resolution=resolution if isinstance(resolution, str) else None,
+            )
+        )
+    return attachments
 
 
 async def load_conversation(
@@ -83,9 +122,11 @@ async def load_conversation(
             await store.set_current_leaf(conv_id, leaf)
     path = await store.current_path(conv_id)
     siblings = await store.sibling_map(conv_id)
+    shas = [sha for item in path for sha in item.attachments]
+    records = await store.attachment_records(shas) if shas else {}
     return Conversation(
         system_prompt=str(row.settings.get("system_prompt", "")),
-        messages=[message_from(item) for item in path],
+        messages=[message_from(item, records, store.attachment_path) for item in path],
         id=row.id,
         title=row.title,
         siblings=siblings,

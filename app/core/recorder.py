@@ -8,10 +8,10 @@ Without a store (some tests), every call does nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
-from app.core.conversation import Conversation, Message
+from app.core.conversation import Attachment, Conversation, Message
 from app.core.store_async import AsyncStore
 
 CHECKPOINT_SECONDS = 0.5
@@ -45,20 +45,34 @@ class Recorder:
         if self.store is None or message.id is not None:
             return
         if conversation.id is None:
-            conversation.title = title_from(message.content)
+            conversation.title = title_from(message.content) or shorten_title(
+                ", ".join(item.name for item in message.attachments)
+            )
             row = await self.store.create_conversation(
                 title=conversation.title, model=model, settings=settings
             )
             conversation.id = row.id
         message.parent_id = self._parent_of(conversation, message)
+        message.attachments = [await self._stored(item) for item in message.attachments]
+        media = [item.options() for item in message.attachments]
         stored = await self.store.add_message(
             conversation.id,
             parent_id=message.parent_id,
             role="user",
             content=message.content,
+            options={"media": media} if any(media) else None,
+            attachments=[item.sha256 for item in message.attachments if item.sha256],
         )
         message.id = stored.id
         conversation.record_saved(message)
+
+    async def _stored(self, attachment: Attachment) -> Attachment:
+        """The attachment copied into the store (once per content), pointing at the copy."""
+        assert self.store is not None
+        if attachment.sha256 is not None:
+            return attachment
+        sha = await self.store.put_attachment(attachment.path, attachment.mime, attachment.name)
+        return replace(attachment, sha256=sha, path=self.store.attachment_path(sha))
 
     async def begin_reply(self, conversation: Conversation, reply: Message) -> None:
         if self.store is None or conversation.id is None:

@@ -43,6 +43,7 @@ from app.core.store_records import (
     MESSAGE_STATUSES,
     SNIPPET_CLOSE,
     SNIPPET_OPEN,
+    AttachmentRecord,
     ConversationExport,
     ConversationImport,
     ConversationRow,
@@ -59,6 +60,7 @@ from app.core.store_sql import (
     compact_json,
     conversation_from_row,
     message_from_row,
+    select_attachments,
     select_conversation,
 )
 
@@ -529,6 +531,10 @@ class Store:
         finally:
             tmp.unlink(missing_ok=True)
         return sha256
+
+    def attachment_records(self, shas: Sequence[str]) -> dict[str, AttachmentRecord]:
+        """What is known of these attachments (type, size, name), by hash; no bytes."""
+        return select_attachments(self._db, shas)
 
     def attachment_path(self, sha256: str) -> Path:
         """Where the attachment with this hash lives: ``<attachments_dir>/ab/cdef...``."""

@@ -27,7 +27,7 @@ from app.core.store import (
     StoreError,
     attachment_file,
 )
-from app.core.store_records import ConversationExport, ConversationImport
+from app.core.store_records import AttachmentRecord, ConversationExport, ConversationImport
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -117,6 +117,9 @@ class AsyncStore:
             await asyncio.shield(asyncio.wrap_future(closing))
         finally:
             self._executor.shutdown(wait=True)  # normally idle by now: returns at once
+
+    async def attachment_records(self, shas: Sequence[str]) -> dict[str, AttachmentRecord]:
+        return await self._call(Store.attachment_records, shas)
 
     def attachment_path(self, sha256: str) -> Path:
         """Where an attachment's file lives (no disk access, so not a coroutine)."""

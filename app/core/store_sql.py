@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from app.core.store_records import (
+    AttachmentRecord,
     ConversationRow,
     StoredMessage,
 )
@@ -86,3 +87,14 @@ def select_conversation(db: sqlite3.Connection, conv_id: str) -> ConversationRow
         f"SELECT {CONVERSATION_COLUMNS} FROM conversations c WHERE c.id = ?", (conv_id,)
     ).fetchone()
     return None if row is None else conversation_from_row(row)
+
+
+def select_attachments(db: sqlite3.Connection, shas: Sequence[str]) -> dict[str, AttachmentRecord]:
+    """The rows (without bytes) of the attachments with these hashes, by hash."""
+    unique = sorted(set(shas))
+    rows = db.execute(
+        "SELECT sha256, media_type, size, original_name FROM attachments"
+        f" WHERE sha256 IN ({', '.join('?' * len(unique))})",
+        unique,
+    )
+    return {row[0]: AttachmentRecord(row[0], row[1], int(row[2]), row[3]) for row in rows}
