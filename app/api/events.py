@@ -63,3 +63,16 @@ class RetryScheduled:
 
 
 StreamEvent = ReasoningDelta | TextDelta | ToolCallDelta | Usage | Finish | RetryScheduled
+
+
+@dataclass(frozen=True, slots=True)
+class AudioDelta:
+    """A piece of synthesised speech: raw PCM in :data:`app.api.tts.PCM_FORMAT`.
+
+    A piece may end in the middle of a frame; the next piece continues it.
+    """
+
+    pcm: bytes
+
+
+SpeechEvent = AudioDelta | Finish | Usage | RetryScheduled

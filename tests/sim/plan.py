@@ -17,6 +17,7 @@ __all__ = [
     "MALFORMED_PAYLOAD",
     "Plan",
     "RecordedRequest",
+    "SentEvent",
     "dumps",
     "error_body",
 ]
@@ -107,6 +108,23 @@ class RecordedRequest:
         return key or None
 
 
+@dataclass(frozen=True)
+class SentEvent:
+    """One SSE event the simulator wrote (see ``Plan.event_log``).
+
+    Attributes:
+        number: 1 for the first event of the stream, 2 for the next, ...
+        at: ``time.monotonic()`` just before the event was written to the socket (so
+            nothing of it was sent before ``at``, and a client that read it finds it
+            logged).
+        data: The event's ``data:`` payload.
+    """
+
+    number: int
+    at: float
+    data: str
+
+
 @dataclass
 class Plan:
     """One reply of ``/v1/chat/completions`` and the faults to inject into it.
@@ -139,6 +157,14 @@ class Plan:
             (then answer normally) or ``Simulator.stop()`` (then close).
         pause_after: After N events wait for ``Simulator.release()``, then continue.
         usage: Replaces the usage object.
+        audio_pieces: Speech (TTS) streams send the audio in this many
+            ``delta.audio.data`` pieces (fewer when the audio has fewer frames).
+        audio_interval: Seconds to wait before each audio piece (None: no pacing).
+        event_log: When a list, every SSE event written is appended to it as a
+            :class:`SentEvent` (chat and speech streams alike).
+
+    A request is a speech request when its model id contains ``tts`` or it has an
+    ``audio`` field; see :mod:`tests.sim.tts` for its audio.
     """
 
     content: str | None = None
@@ -157,12 +183,19 @@ class Plan:
     hang: bool = False
     pause_after: int | None = None
     usage: dict[str, Any] | None = None
+    audio_pieces: int = 4
+    audio_interval: float | None = None
+    event_log: list[SentEvent] | None = None
 
     def __post_init__(self) -> None:
         if self.line_ending not in ("\n", "\r\n", "\r"):
             raise ValueError(f"line_ending must be LF, CRLF or CR, not {self.line_ending!r}")
         if self.tokens_per_second is not None and self.tokens_per_second <= 0:
             raise ValueError("tokens_per_second must be positive")
+        if self.audio_pieces < 1:
+            raise ValueError("audio_pieces must be >= 1")
+        if self.audio_interval is not None and self.audio_interval < 0:
+            raise ValueError("audio_interval must be >= 0")
         for name in ("drop_after", "malformed_after", "error_event_after", "pause_after"):
             value = getattr(self, name)
             if value is not None and value < 0:
