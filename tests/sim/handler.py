@@ -15,16 +15,19 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any, Protocol, cast
 from urllib.parse import urlsplit
 
+from tests.sim.media import media_problem
 from tests.sim.plan import (
     AUTH_ERROR_BODY,
     ERROR_EVENT_PAYLOAD,
     MALFORMED_PAYLOAD,
     Plan,
     RecordedRequest,
+    SentEvent,
     dumps,
     error_body,
 )
 from tests.sim.reply import Reply
+from tests.sim.tts import SpeechReply, is_speech_request, speech_problem
 
 if TYPE_CHECKING:
     from tests.sim.server import Simulator
@@ -169,16 +172,22 @@ class Handler(BaseHTTPRequestHandler):
             self._send_json(plan.status, payload, extra)
             return
         problem = _validate(body, sim.models)
+        speech = problem is None and is_speech_request(body)
+        if speech:
+            problem = speech_problem(body)
+        elif problem is None:
+            problem = media_problem(body)
         if problem is not None:
             self._send_json(400, error_body(400, problem))
             return
-        reply = Reply(plan, body, ordinal, int(time.time()))
+        reply_type = SpeechReply if speech else Reply
+        reply = reply_type(plan, body, ordinal, int(time.time()))
         if body.get("stream") is True:
             self._stream(reply, plan)
         else:
             self._send_json(200, dumps(reply.completion()).encode())
 
-    def _stream(self, reply: Reply, plan: Plan) -> None:
+    def _stream(self, reply: Reply | SpeechReply, plan: Plan) -> None:
         sim = self.sim
         pause_generation = sim._generation()
         self.send_response(200)
@@ -189,6 +198,8 @@ class Handler(BaseHTTPRequestHandler):
         out = ChunkedWriter(self.wfile, plan.split_utf8)
         end = plan.line_ending * 2
         delay = 1.0 / plan.tokens_per_second if plan.tokens_per_second else None
+        if isinstance(reply, SpeechReply):
+            delay = reply.delay
         if self._fault_after(0, plan, out, pause_generation):
             return
         for number, event in enumerate(reply.events(), start=1):
@@ -196,6 +207,8 @@ class Handler(BaseHTTPRequestHandler):
                 raise _Closed
             if number == plan.pause_after:
                 pause_generation = sim._generation()
+            if plan.event_log is not None:  # before the write: a reader finds it logged
+                plan.event_log.append(SentEvent(number, time.monotonic(), event.data))
             out.write(f"data: {event.data}{end}".encode())
             if self._fault_after(number, plan, out, pause_generation):
                 return

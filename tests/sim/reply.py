@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from tests.sim.media import media_echo
 from tests.sim.plan import Plan, dumps
 
 __all__ = ["Reply", "StreamEvent", "prompt_text_words", "tokenize"]
@@ -119,7 +120,7 @@ class Reply:
         elif self.tool_calls:
             self.content = ""
         else:
-            self.content = "Echo: " + _last_user_text(messages)
+            self.content = "Echo: " + _last_user_text(messages) + media_echo(messages)
         if self.tool_calls and plan.finish_reason == "stop":
             self.finish_reason = "tool_calls"
         else:
