@@ -30,6 +30,7 @@ from app.core.recorder import Recorder
 from app.core.secrets import SecretStore, open_secret_store
 from app.core.settings import SETTINGS_FILE_NAME, load_settings
 from app.core.store_async import AsyncStore
+from app.ui.attachment_controller import AttachmentController, examine_file
 from app.ui.chat_controller import ChatController
 from app.ui.event_loop import AppEventLoop
 from app.ui.history_controller import HistoryController
@@ -106,8 +107,21 @@ def build(
     window.model_picker.set_models(merge_remote([]), settings.model)
     if settings.window_geometry:
         window.restoreGeometry(QByteArray.fromBase64(settings.window_geometry.encode()))
+    attachments = AttachmentController(
+        window.attachment_pane, examine_file, paths.cache_dir / "pasted", window
+    )
     parts = AppParts(
-        window, chat, models, keys, preferences, connection, paths, history, transfer, titles
+        window,
+        chat,
+        models,
+        keys,
+        preferences,
+        connection,
+        paths,
+        history,
+        transfer,
+        titles,
+        attachments,
     )
     return parts, connect_signals(parts)
 

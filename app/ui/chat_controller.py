@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -28,9 +28,10 @@ from app.api.events import (
 from app.core.catalogue import spec_for
 from app.core.chat_settings import ChatSettings, request_options
 from app.core.connection import Connection, NoApiKey
-from app.core.conversation import Conversation, Message, Status
+from app.core.conversation import Attachment, Conversation, Message, Status
 from app.core.history import load_conversation
 from app.core.recorder import CHECKPOINT_SECONDS, Recorder
+from app.core.request_media import AttachmentUnavailable, with_media
 from app.core.store_async import AsyncStore
 from app.core.store_records import StoreError
 from app.ui.tasks import TaskSet
@@ -38,6 +39,7 @@ from app.ui.tasks import TaskSet
 log = logging.getLogger(__name__)
 
 FLUSH_INTERVAL_MS = 40
+PROGRESS_FROM_BYTES = 4_000_000  # files at least this big show "Preparing… n %"
 
 
 def describe_error(error: BaseException) -> str:
@@ -69,8 +71,10 @@ class ChatController(QObject):
 
     Signals:
         conversationLoaded(object): a saved :class:`Conversation` replaced the current one.
-        userMessageAdded(str): the user sent a message (it is saved before it goes out).
+        userMessageAdded(object): the user sent this :class:`Message` (it is saved
+            before it goes out).
         replyStarted(str): a reply from the given model id began.
+        replyPreparing(str): progress of encoding large attachments ("" when done).
         replyDelta(str, str): coalesced reasoning and text pieces of the reply.
         replyRetrying(float, int, str): the request will be sent again in N s (attempt,
             reason), before any reply arrived.
@@ -92,7 +96,8 @@ class ChatController(QObject):
     """
 
     conversationLoaded = Signal(object)
-    userMessageAdded = Signal(str)
+    userMessageAdded = Signal(object)
+    replyPreparing = Signal(str)
     replyStarted = Signal(str)
     replyDelta = Signal(str, str)
     replyRetrying = Signal(float, int, str)
@@ -177,13 +182,13 @@ class ChatController(QObject):
         except (OSError, sqlite3.Error, StoreError) as error:
             self.notice.emit(f"The chat settings could not be saved: {error}")
 
-    def send(self, text: str) -> bool:
+    def send(self, text: str, attachments: Sequence[Attachment] = ()) -> bool:
         """Store the user's message and ask for a reply. False when busy or empty."""
         text = text.strip()
-        if not text or self.busy:
+        if not (text or attachments) or self.busy:
             return False
-        self.conversation.add_user(text)
-        self.userMessageAdded.emit(text)
+        message = self.conversation.add_user(text, list(attachments))
+        self.userMessageAdded.emit(message)
         self._start_reply()
         return True
 
@@ -208,9 +213,10 @@ class ChatController(QObject):
             return False
         if messages[position].role != "user":
             return False
+        attachments = messages[position].attachments  # the new version keeps the files
         self._branch_off(position)
-        self.conversation.add_user(text)
-        self.userMessageAdded.emit(text)
+        message = self.conversation.add_user(text, attachments)
+        self.userMessageAdded.emit(message)
         self._start_reply()
         return True
 
@@ -294,15 +300,28 @@ class ChatController(QObject):
         self.replyStarted.emit(self.model)
         self._reply_task = self._tasks.start(self._run_reply(self._reply), name="reply")
 
-    def _request(self) -> ChatRequest:
+    async def _request(self) -> ChatRequest:
+        """The request for the next reply; attachments are encoded in a worker thread."""
         settings = self.settings
         if settings.thinking is None:  # send what the Thinking box shows: the default
             settings = replace(settings, thinking=spec_for(settings.model).thinking_default)
+        turns = self.conversation.request_turns(thinking=settings.thinking is True)
         return ChatRequest(
             model=self.model,
-            messages=self.conversation.request_messages(thinking=settings.thinking is True),
+            messages=await with_media(turns, progress=self._encoding_progress),
             **request_options(settings),
         )
+
+    def _encoding_progress(self, attachment: Attachment, done: int, total: int) -> None:
+        if total >= PROGRESS_FROM_BYTES:
+            percent = 100 * done // max(total, 1)
+            self.replyPreparing.emit(
+                self.tr("Preparing {name}… {percent} %").format(
+                    name=attachment.name, percent=percent
+                )
+                if done < total
+                else ""
+            )
 
     async def _run_reply(self, reply: Message) -> None:
         status, failure = Status.COMPLETE, None
@@ -310,10 +329,11 @@ class ChatController(QObject):
             await self._save_before_sending(reply)
             self._report_saved(reply)
             client = self._connection.client()
-            async for event in client.stream_chat(self._request()):
+            request = await self._request()
+            async for event in client.stream_chat(request):
                 if self._on_event(reply, event) and not self._checkpoint_timer.isActive():
                     self._checkpoint_timer.start()
-        except NotSaved as error:
+        except (NotSaved, AttachmentUnavailable) as error:
             status, failure = Status.FAILED, str(error)
         except NoApiKey:
             status, failure = Status.FAILED, "No API key is set."

@@ -14,6 +14,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
+from app.core.conversation import Message
 from app.ui.message_widgets import AssistantBubble, ErrorCard, UserBubble
 
 HIGHLIGHT_MS = 2000
@@ -137,8 +138,8 @@ class ChatView(QScrollArea):
                 self._anchor = None
             widget.deleteLater()
 
-    def add_user_message(self, text: str) -> UserBubble:
-        bubble = UserBubble(text, self._content)
+    def add_user_message(self, message: Message) -> UserBubble:
+        bubble = UserBubble(message.content, self._content, message.attachments)
         self.insert_bubble(bubble)
         self._stick_to_bottom = True
         self._anchor = None
@@ -252,6 +253,11 @@ class ChatView(QScrollArea):
         self._retry_reason = reason
         self._countdown.start()
         self._show_countdown()
+
+    def show_preparing(self, text: str) -> None:
+        """Show the progress of encoding big attachments on the waiting reply."""
+        if self.current_reply is not None:
+            self.current_reply.set_status(text)
 
     def finish_reply(self, status: str) -> None:
         self._countdown.stop()

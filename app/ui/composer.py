@@ -1,12 +1,24 @@
-"""The composer: where the user writes. Enter sends, Shift+Enter starts a new line."""
+"""The composer: where the user writes. Enter sends, Shift+Enter starts a new line.
+
+Files dropped or pasted into it (and a pasted image) become attachments, not text.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QPushButton, QWidget
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, Qt, Signal
+from PySide6.QtGui import QImage, QKeyEvent
+from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QPushButton, QToolButton, QWidget
 
 MAX_VISIBLE_LINES = 8
+
+
+def local_files(mime: QMimeData) -> list[Path]:
+    """The local files (or folders) a drop or paste carries; empty for anything else."""
+    if not mime.hasUrls():
+        return []
+    return [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
 
 
 class ComposerEdit(QPlainTextEdit):
@@ -14,9 +26,13 @@ class ComposerEdit(QPlainTextEdit):
 
     Signals:
         submitted(): Enter was pressed without Shift.
+        filesGiven(list): local files were pasted or dropped (``list[Path]``).
+        imagePasted(QImage): an image (not a file) was pasted.
     """
 
     submitted = Signal()
+    filesGiven = Signal(list)
+    imagePasted = Signal(QImage)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -38,6 +54,22 @@ class ComposerEdit(QPlainTextEdit):
             return
         super().keyPressEvent(event)
 
+    def canInsertFromMimeData(self, source: QMimeData) -> bool:
+        return (
+            bool(local_files(source)) or source.hasImage() or super().canInsertFromMimeData(source)
+        )
+
+    def insertFromMimeData(self, source: QMimeData) -> None:
+        files = local_files(source)
+        if files:
+            self.filesGiven.emit(files)
+        elif source.hasImage() and not source.hasText():
+            image = source.imageData()
+            if isinstance(image, QImage) and not image.isNull():
+                self.imagePasted.emit(image)
+        else:
+            super().insertFromMimeData(source)
+
     def _fit_height(self) -> None:
         lines = min(max(self.document().blockCount(), 1), MAX_VISIBLE_LINES)
         line_height = self.fontMetrics().lineSpacing()
@@ -50,15 +82,17 @@ class ComposerEdit(QPlainTextEdit):
 
 
 class Composer(QWidget):
-    """The text box with its Send / Stop button.
+    """The text box with its Attach and Send / Stop buttons.
 
     Signals:
         sendRequested(str): the user wants to send this text.
         stopRequested(): the user wants the reply in flight stopped.
+        attachRequested(): the user wants to pick files to attach.
     """
 
     sendRequested = Signal(str)
     stopRequested = Signal()
+    attachRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -67,12 +101,19 @@ class Composer(QWidget):
         self.edit = ComposerEdit(self)
         self.edit.setPlaceholderText(self.tr("Message MiMo…"))
         self.edit.setAccessibleName(self.tr("Message"))
+        self.attach_button = QToolButton(self)
+        self.attach_button.setObjectName("attachButton")
+        self.attach_button.setText("+")
+        self.attach_button.setToolTip(self.tr("Attach images, audio or video (Ctrl+O)"))
+        self.attach_button.setAccessibleName(self.tr("Attach files"))
+        self.attach_button.clicked.connect(self.attachRequested.emit)
         self.button = QPushButton(self.tr("Send"), self)
         self.button.setObjectName("sendButton")
         self.button.setDefault(False)
         self.button.setAutoDefault(False)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 6, 12, 12)
+        layout.addWidget(self.attach_button, 0, Qt.AlignmentFlag.AlignBottom)
         layout.addWidget(self.edit, 1)
         layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignBottom)
         self.edit.submitted.connect(self._submit)
@@ -95,9 +136,10 @@ class Composer(QWidget):
         return text
 
     def _submit(self) -> None:
-        if self._busy or not self.edit.toPlainText().strip():
+        """Ask to send; the text stays until the receiver takes it (it may refuse)."""
+        if self._busy:
             return
-        self.sendRequested.emit(self.take_text())
+        self.sendRequested.emit(self.edit.toPlainText())
 
     def _button_clicked(self) -> None:
         if self._busy:

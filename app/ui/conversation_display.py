@@ -45,7 +45,7 @@ def _bubble_for(
     message = conversation.messages[position]
     bubble: UserBubble | AssistantBubble
     if message.role == "user":
-        bubble = UserBubble(message.content, view.content)
+        bubble = UserBubble(message.content, view.content, message.attachments)
     else:
         label = spec_for(message.model).label if message.model else ""
         bubble = AssistantBubble(label, view.content)

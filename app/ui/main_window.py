@@ -6,8 +6,10 @@ done in one place, :func:`app.ui.wiring.connect_signals`.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -20,8 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.catalogue import CostSummary
+from app.ui.attachment_pane import AttachmentPane, OfferBar
 from app.ui.chat_view import ChatView
-from app.ui.composer import Composer
+from app.ui.composer import Composer, local_files
 from app.ui.history_sidebar import HistorySidebar
 from app.ui.model_picker import ModelPicker
 from app.ui.search_dialog import SearchDialog
@@ -53,9 +56,11 @@ class MainWindow(QMainWindow):
 
     Signals:
         closing(): the window is about to close (the app should shut down).
+        filesDropped(list): local files were dropped anywhere on the window (``list[Path]``).
     """
 
     closing = Signal()
+    filesDropped = Signal(list)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -80,6 +85,9 @@ class MainWindow(QMainWindow):
         top.addWidget(self.settings_button)
         self.chat_view = ChatView(self)
         self.composer = Composer(self)
+        self.attachment_pane = AttachmentPane(self)
+        self.offer_bar = OfferBar(self)
+        self.setAcceptDrops(True)
         self.sidebar = HistorySidebar(self)
         self.search_dialog = SearchDialog(self)
         chat_area = QWidget(self)
@@ -88,6 +96,8 @@ class MainWindow(QMainWindow):
         layout.setSpacing(0)
         layout.addLayout(top)
         layout.addWidget(self.chat_view, 1)
+        layout.addWidget(self.offer_bar)
+        layout.addWidget(self.attachment_pane)
         layout.addWidget(self.composer)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("mainSplitter")
@@ -126,6 +136,8 @@ class MainWindow(QMainWindow):
         self.stop_action = QAction(self.tr("&Stop reply"), self)
         self.stop_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
         self.stop_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.attach_action = QAction(self.tr("&Attach files…"), self)
+        self.attach_action.setShortcut(QKeySequence.StandardKey.Open)
         self.focus_composer_action = QAction(self.tr("&Focus composer"), self)
         self.focus_composer_action.setShortcut(QKeySequence("Ctrl+L"))
         self.focus_composer_action.triggered.connect(lambda: self.composer.edit.setFocus())
@@ -156,6 +168,7 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.search_action)
         chat_menu = self.menuBar().addMenu(self.tr("&Chat"))
         chat_menu.addAction(self.stop_action)
+        chat_menu.addAction(self.attach_action)
         chat_menu.addAction(self.focus_composer_action)
         chat_menu.addSeparator()
         chat_menu.addAction(self.chat_settings_action)
@@ -173,6 +186,16 @@ class MainWindow(QMainWindow):
         self.storage_warning.setText(self.tr("⚠ Key stored in a file"))
         self.storage_warning.setToolTip(text)
         self.storage_warning.show()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if local_files(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        files: list[Path] = local_files(event.mimeData())
+        if files:
+            event.acceptProposedAction()
+            self.filesDropped.emit(files)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.closing.emit()

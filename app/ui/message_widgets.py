@@ -6,6 +6,8 @@ has siblings in the conversation tree, "< 2 / 3 >" arrows to move between them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
@@ -18,6 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.conversation import Attachment
+from app.ui.attachment_strip import AttachmentStrip
 from app.ui.composer import ComposerEdit
 from app.ui.markdown_view import MarkdownView
 
@@ -82,10 +86,16 @@ class UserBubble(QFrame):
     editSubmitted = Signal(str)
     branchStepped = Signal(int)
 
-    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        text: str,
+        parent: QWidget | None = None,
+        attachments: Sequence[Attachment] = (),
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("userBubble")
         self.text = text
+        self.attachments = AttachmentStrip(attachments, self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 4)
         header = QLabel(self.tr("You"), self)
@@ -116,6 +126,7 @@ class UserBubble(QFrame):
         actions.addWidget(self.edit_button)
         actions.addWidget(self.copy_button)
         layout.addWidget(header)
+        layout.addWidget(self.attachments)
         layout.addWidget(self.body)
         layout.addWidget(self.editor)
         layout.addLayout(edit_buttons)

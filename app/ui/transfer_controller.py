@@ -64,6 +64,33 @@ def file_dialog(parent: QWidget, *, saving: bool, kind: str, suggested: str = ""
     return dialog
 
 
+MEDIA_PATTERNS = (
+    "*.png *.jpg *.jpeg *.gif *.webp *.bmp *.mp3 *.wav *.flac *.m4a *.ogg *.oga *.opus"
+    " *.mp4 *.m4v *.mov *.avi *.wmv"
+)
+
+
+def media_file_dialog(parent: QWidget) -> QFileDialog:
+    """A Qt file dialog for attachments (several files); the caller connects and opens it.
+
+    The filter only helps browsing: "All files" is offered, and the type of what is
+    chosen is found from its content, not from its name.
+    """
+    dialog = QFileDialog(parent)
+    dialog.setObjectName("attachDialog")
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+    dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
+    dialog.setNameFilters(
+        [
+            parent.tr("Images, audio and video ({0})").format(MEDIA_PATTERNS),
+            parent.tr("All files (*)"),
+        ]
+    )
+    dialog.setDirectory(str(documents_folder()))
+    dialog.setWindowTitle(parent.tr("Attach files"))
+    return dialog
+
+
 class TransferController(QObject):
     """Runs exports and imports as tasks.
 
