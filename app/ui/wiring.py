@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from PySide6.QtCore import QObject
 
@@ -25,12 +24,8 @@ from app.ui.models_controller import ModelsController
 from app.ui.preferences import Preferences
 from app.ui.prices_dialog import PricesDialog
 from app.ui.title_controller import TitleController
-from app.ui.transfer_controller import (
-    TransferController,
-    file_dialog,
-    file_name_for,
-    media_file_dialog,
-)
+from app.ui.transfer_controller import TransferController, file_dialog, file_name_for
+from app.ui.wiring_attachments import connect_attachments, send_draft
 
 STATUS_MESSAGE_MS = 8000
 
@@ -260,7 +255,7 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
         show_status(window.tr("Conversation imported."))
 
     # composer and window actions -> chat
-    composer.sendRequested.connect(lambda text: send_draft(parts, text))
+    composer.sendRequested.connect(lambda text: send_draft(parts, text))  # see wiring_attachments
     composer.stopRequested.connect(chat.stop)
     window.stop_action.triggered.connect(chat.stop)
     window.new_chat_action.triggered.connect(new_chat)
@@ -343,63 +338,3 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
     connect_attachments(parts)
     sync_thinking()
     return key_dialog
-
-
-OMNI = "mimo-v2-omni"
-
-
-def send_draft(parts: AppParts, text: str) -> None:
-    """Send the composer's text and attachments, unless something must be fixed first.
-
-    The draft stays in the composer (text and files) whenever it is not sent.
-    """
-    window, attachments, chat = parts.window, parts.attachments, parts.chat
-    problem = attachments.problem()
-    if problem is not None:
-        window.statusBar().showMessage(problem, STATUS_MESSAGE_MS)
-        return
-    if offer_omni(parts):
-        return
-    if chat.send(text, attachments.attachments()):
-        window.composer.take_text()
-        attachments.clear()
-
-
-def offer_omni(parts: AppParts) -> bool:
-    """Offer to switch to Omni when the chosen model cannot take the attached kinds."""
-    missing = parts.attachments.kinds() - set(spec_for(parts.chat.model).capabilities)
-    if not missing:
-        parts.window.offer_bar.hide()
-        return False
-    label = spec_for(parts.chat.model).label
-    kinds = ", ".join(sorted(missing))
-    parts.window.offer_bar.offer(
-        parts.window.tr("{model} cannot read {kinds}.").format(model=label, kinds=kinds),
-        parts.window.tr("Switch to {model}").format(model=spec_for(OMNI).label),
-    )
-    return True
-
-
-def connect_attachments(parts: AppParts) -> None:
-    """Files in: the attach button and action, drops, pastes; the Omni offer."""
-    window, attachments = parts.window, parts.attachments
-    composer, picker = window.composer, window.model_picker
-
-    def pick_files() -> None:
-        dialog = media_file_dialog(window)
-        dialog.filesSelected.connect(lambda paths: attachments.add_paths(map(Path, paths)))
-        dialog.finished.connect(dialog.deleteLater)
-        dialog.open()
-
-    def switch_to_omni() -> None:
-        picker.select(OMNI)  # emits modelChanged: the chat follows
-
-    composer.attachRequested.connect(pick_files)
-    window.attach_action.triggered.connect(pick_files)
-    window.filesDropped.connect(attachments.add_paths)
-    composer.edit.filesGiven.connect(attachments.add_paths)
-    composer.edit.imagePasted.connect(attachments.add_image)
-    attachments.changed.connect(lambda: offer_omni(parts))
-    picker.modelChanged.connect(lambda _model: offer_omni(parts))
-    window.offer_bar.accepted.connect(switch_to_omni)
-    window.closing.connect(attachments.shutdown)

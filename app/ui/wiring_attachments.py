@@ -1,0 +1,77 @@
+"""The attachments' part of the wiring: files in, the Omni offer, sending a draft.
+
+Called from :func:`app.ui.wiring.connect_signals` (the one place that connects), kept
+apart so that file stays readable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from app.core.catalogue import spec_for
+from app.ui.transfer_controller import media_file_dialog
+
+if TYPE_CHECKING:
+    from app.ui.wiring import AppParts
+
+STATUS_MESSAGE_MS = 8000
+
+OMNI = "mimo-v2-omni"
+
+
+def send_draft(parts: AppParts, text: str) -> None:
+    """Send the composer's text and attachments, unless something must be fixed first.
+
+    The draft stays in the composer (text and files) whenever it is not sent.
+    """
+    window, attachments, chat = parts.window, parts.attachments, parts.chat
+    problem = attachments.problem()
+    if problem is not None:
+        window.statusBar().showMessage(problem, STATUS_MESSAGE_MS)
+        return
+    if offer_omni(parts):
+        return
+    if chat.send(text, attachments.attachments()):
+        window.composer.take_text()
+        attachments.clear()
+
+
+def offer_omni(parts: AppParts) -> bool:
+    """Offer to switch to Omni when the chosen model cannot take the attached kinds."""
+    missing = parts.attachments.kinds() - set(spec_for(parts.chat.model).capabilities)
+    if not missing:
+        parts.window.offer_bar.hide()
+        return False
+    label = spec_for(parts.chat.model).label
+    kinds = ", ".join(sorted(missing))
+    parts.window.offer_bar.offer(
+        parts.window.tr("{model} cannot read {kinds}.").format(model=label, kinds=kinds),
+        parts.window.tr("Switch to {model}").format(model=spec_for(OMNI).label),
+    )
+    return True
+
+
+def connect_attachments(parts: AppParts) -> None:
+    """Files in: the attach button and action, drops, pastes; the Omni offer."""
+    window, attachments = parts.window, parts.attachments
+    composer, picker = window.composer, window.model_picker
+
+    def pick_files() -> None:
+        dialog = media_file_dialog(window)
+        dialog.filesSelected.connect(lambda paths: attachments.add_paths(map(Path, paths)))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def switch_to_omni() -> None:
+        picker.select(OMNI)  # emits modelChanged: the chat follows
+
+    composer.attachRequested.connect(pick_files)
+    window.attach_action.triggered.connect(pick_files)
+    window.filesDropped.connect(attachments.add_paths)
+    composer.edit.filesGiven.connect(attachments.add_paths)
+    composer.edit.imagePasted.connect(attachments.add_image)
+    attachments.changed.connect(lambda: offer_omni(parts))
+    picker.modelChanged.connect(lambda _model: offer_omni(parts))
+    window.offer_bar.accepted.connect(switch_to_omni)
+    window.closing.connect(attachments.shutdown)
