@@ -157,6 +157,7 @@ def test_usage_of_the_last_reply_is_in_the_status_bar(app: RunningApp) -> None:
     app.send("hi")
     app.wait_idle()
 
+    app.qtbot.waitUntil(lambda: bool(app.window.usage_label.text()))  # read from the store
     text = app.window.usage_label.text()
     assert "1,200 in (1,000 cached)" in text
     assert "30 out (10 reasoning)" in text
