@@ -36,6 +36,7 @@ PORTAUDIO_MISSING: Final = (
 )
 SOUNDDEVICE_MISSING: Final = "Sound output needs the Python package sounddevice"
 NO_OUTPUT_DEVICE: Final = "No sound output device was found. Connect speakers or headphones"
+NO_INPUT_DEVICE: Final = "No microphone was found. Connect one, or check it is not disabled"
 DEVICE_LOST: Final = "The sound output device stopped working (was it unplugged?)"
 
 
@@ -162,6 +163,39 @@ class SoundBackend:
             )
         except (sd.PortAudioError, ValueError) as exc:
             raise AudioError(f"The sound output could not be opened: {exc}") from exc
+        return _SoundDeviceStream(stream, sd.PortAudioError)
+
+    def open_input(
+        self,
+        *,
+        callback: Callable[..., None],
+        samplerate: int,
+        channels: int,
+        device: int | str | None,
+    ) -> OutputStream:
+        """Open (not start) a 16-bit input stream that pushes into ``callback``.
+
+        Raises:
+            AudioError: PortAudio is missing, there is no input device, or the device
+                refused the format.
+        """
+        sd = self.module()
+        try:
+            has_input = any(info["max_input_channels"] > 0 for info in sd.query_devices())
+        except sd.PortAudioError as exc:
+            raise AudioError(f"The sound devices could not be listed: {exc}") from exc
+        if device is None and not has_input:
+            raise AudioError(NO_INPUT_DEVICE)
+        try:
+            stream = sd.InputStream(
+                samplerate=samplerate,
+                channels=channels,
+                dtype="int16",
+                device=device,
+                callback=callback,
+            )
+        except (sd.PortAudioError, ValueError) as exc:
+            raise AudioError(f"The microphone could not be opened: {exc}") from exc
         return _SoundDeviceStream(stream, sd.PortAudioError)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -18,6 +19,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QImage, QImageReader
 
+from app.audio.qt_recorder import QtRecorder
 from app.core.conversation import Attachment
 from app.core.media import format_size, inspect_media
 from app.ui.attachment_pane import THUMBNAIL_PX, AttachmentPane, ChipState
@@ -46,8 +48,8 @@ class _Draft:
 
 
 def clock_time(seconds: float) -> str:
-    """``75.4`` -> ``"1:15"``; an hour or more -> ``"1:02:03"``."""
-    whole = max(0, round(seconds))
+    """``75.4`` -> ``"1:15"`` (halves round up); an hour or more -> ``"1:02:03"``."""
+    whole = max(0, math.floor(seconds + 0.5))
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
@@ -105,6 +107,7 @@ class AttachmentController(QObject):
         self._drafts: dict[int, _Draft] = {}
         self._keys = itertools.count(1)
         self._tasks = TaskSet()
+        self.recorder = QtRecorder(paste_dir.parent / "recordings", parent=self)
 
     # -- what the draft holds ----------------------------------------------------
 
@@ -239,6 +242,7 @@ class AttachmentController(QObject):
             self.remove(key)
 
     def shutdown(self) -> None:
+        self.recorder.close()
         self._tasks.cancel_all()
 
 

@@ -9,7 +9,16 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QImage, QKeyEvent
-from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QPushButton, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QPlainTextEdit,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui.recording_bar import RecordingBar
 
 MAX_VISIBLE_LINES = 8
 
@@ -82,17 +91,19 @@ class ComposerEdit(QPlainTextEdit):
 
 
 class Composer(QWidget):
-    """The text box with its Attach and Send / Stop buttons.
+    """The text box with its Attach, Record and Send / Stop buttons.
 
     Signals:
         sendRequested(str): the user wants to send this text.
         stopRequested(): the user wants the reply in flight stopped.
         attachRequested(): the user wants to pick files to attach.
+        recordRequested(): the user wants to record a voice question (or end one).
     """
 
     sendRequested = Signal(str)
     stopRequested = Signal()
     attachRequested = Signal()
+    recordRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -107,15 +118,28 @@ class Composer(QWidget):
         self.attach_button.setToolTip(self.tr("Attach images, audio or video (Ctrl+O)"))
         self.attach_button.setAccessibleName(self.tr("Attach files"))
         self.attach_button.clicked.connect(self.attachRequested.emit)
+        self.record_button = QToolButton(self)
+        self.record_button.setObjectName("recordButton")
+        self.record_button.setText("\u25cf")
+        self.record_button.setCheckable(True)
+        self.record_button.setToolTip(self.tr("Record a voice question (Ctrl+Shift+R)"))
+        self.record_button.setAccessibleName(self.tr("Record a voice question"))
+        self.record_button.clicked.connect(self.recordRequested.emit)
+        self.recording_bar = RecordingBar(self)
         self.button = QPushButton(self.tr("Send"), self)
         self.button.setObjectName("sendButton")
         self.button.setDefault(False)
         self.button.setAutoDefault(False)
-        layout = QHBoxLayout(self)
+        row = QHBoxLayout()
+        row.addWidget(self.attach_button, 0, Qt.AlignmentFlag.AlignBottom)
+        row.addWidget(self.record_button, 0, Qt.AlignmentFlag.AlignBottom)
+        row.addWidget(self.edit, 1)
+        row.addWidget(self.button, 0, Qt.AlignmentFlag.AlignBottom)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 6, 12, 12)
-        layout.addWidget(self.attach_button, 0, Qt.AlignmentFlag.AlignBottom)
-        layout.addWidget(self.edit, 1)
-        layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignBottom)
+        layout.setSpacing(4)
+        layout.addWidget(self.recording_bar)
+        layout.addLayout(row)
         self.edit.submitted.connect(self._submit)
         self.button.clicked.connect(self._button_clicked)
         self.set_busy(False)
@@ -123,6 +147,12 @@ class Composer(QWidget):
     @property
     def busy(self) -> bool:
         return self._busy
+
+    def set_recording(self, recording: bool) -> None:
+        self.record_button.setChecked(recording)
+        self.recording_bar.set_elapsed(0)
+        self.recording_bar.set_level(0.0)
+        self.recording_bar.setVisible(recording)
 
     def set_busy(self, busy: bool) -> None:
         self._busy = busy

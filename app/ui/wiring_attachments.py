@@ -66,6 +66,30 @@ def connect_attachments(parts: AppParts) -> None:
     def switch_to_omni() -> None:
         picker.select(OMNI)  # emits modelChanged: the chat follows
 
+    def toggle_recording() -> None:
+        if recorder.recording:
+            recorder.finish()
+        elif not recorder.start():
+            composer.set_recording(False)
+
+    def recording_changed(recording: bool) -> None:
+        composer.set_recording(recording)
+        window.stop_action.setEnabled(not recording)  # Esc cancels the recording instead
+
+    recorder = attachments.recorder
+    bar = composer.recording_bar
+    composer.recordRequested.connect(toggle_recording)
+    window.record_action.triggered.connect(toggle_recording)
+    recorder.started.connect(lambda: recording_changed(True))
+    recorder.stopped.connect(lambda: recording_changed(False))
+    recorder.levelChanged.connect(bar.set_level)
+    recorder.elapsedChanged.connect(bar.set_elapsed)
+    recorder.recorded.connect(lambda path: attachments.add_paths([Path(path)]))
+    recorder.errorOccurred.connect(
+        lambda text: window.statusBar().showMessage(text, STATUS_MESSAGE_MS)
+    )
+    bar.finishRequested.connect(recorder.finish)
+    bar.cancelRequested.connect(recorder.cancel)
     composer.attachRequested.connect(pick_files)
     window.attach_action.triggered.connect(pick_files)
     window.filesDropped.connect(attachments.add_paths)

@@ -210,4 +210,3 @@ def test_attachments_come_back_from_history_and_are_sent_again_on_regenerate(
     content = app.chat_requests()[-1]["messages"][-1]["content"]
     assert content[0]["type"] == "image_url"
     assert content[0]["image_url"]["url"].startswith("data:image/png;base64,")
-
