@@ -38,10 +38,10 @@ from PySide6.QtGui import (
     QTextDocumentFragment,
 )
 
-Polish = Callable[[QTextDocument], None]
+Polish = Callable[[QTextDocument, str], None]
 
 _FENCE_RE = re.compile(r"(`{3,}|~{3,})(.*)")
-_LIST_ITEM_RE = re.compile(r" {0,3}(?:[-+*]|\d{1,9}[.)])(?=[ \t\r]|$)")
+LIST_ITEM_RE = re.compile(r" {0,3}(?:[-+*]|\d{1,9}[.)])(?=[ \t\r]|$)")
 _LIST_MARKER_RE = re.compile(r"\s*(?:[-+*]|\d{1,9}[.)])[ \t]+")
 # Link reference definitions apply to links anywhere in the text; Qt inserts an HTML
 # block into the block before it. Both need the whole text: one full render at the end.
@@ -56,7 +56,7 @@ _HTML_BLOCKS: tuple[tuple[re.Pattern[str], str], ...] = (
 _RAW_END_TAGS = ("</script>", "</pre>", "</style>", "</textarea>")
 
 
-def _indent(line: str) -> int:
+def indent_width(line: str) -> int:
     """Columns of leading white space (a tab counts as reaching the next multiple of 4)."""
     column = 0
     for char in line:
@@ -86,40 +86,42 @@ def _html_block_ends(line: str, marker: str) -> bool:
     return any(tag in lowered for tag in _RAW_END_TAGS)
 
 
-class _Fence:
-    """An open fenced code block: its fence character, length and indentation."""
+class Fence:
+    """An open fenced code block: its fence character, length, indentation (in columns,
+    counted from the start of the line) and info string (language and more)."""
 
-    __slots__ = ("char", "indent", "length")
+    __slots__ = ("char", "indent", "info", "length")
 
-    def __init__(self, run: str, indent: int) -> None:
+    def __init__(self, run: str, indent: int, info: str = "") -> None:
         self.char = run[0]
         self.length = len(run)
         self.indent = indent
+        self.info = info
 
     def closed_by(self, line: str) -> bool:
         stripped = line.strip()
         return (
-            _indent(line) <= self.indent + 3
+            indent_width(line) <= self.indent + 3
             and len(stripped) >= self.length
             and stripped == self.char * len(stripped)
         )
 
 
-def _opens_fence(line: str, in_list: bool) -> _Fence | None:
+def opens_fence(line: str, in_list: bool) -> Fence | None:
     """The fence that ``line`` opens, if any (after a list marker, inside a list)."""
-    indent = _indent(line)
+    indent = indent_width(line)
     body = line.lstrip(" \t")
     if in_list:
         marker = _LIST_MARKER_RE.match(line)
         if marker is not None:
             body = line[marker.end() :]
-            indent = _indent(line[: marker.end()] + body)
+            indent = indent_width(line[: marker.end()] + body)
     elif indent > 3:
         return None
     match = _FENCE_RE.match(body.rstrip("\r\n"))
     if match is None or (match.group(1)[0] == "`" and "`" in match.group(2)):
         return None
-    return _Fence(match.group(1), indent)
+    return Fence(match.group(1), indent, match.group(2).strip())
 
 
 def finished_length(text: str) -> int:
@@ -134,7 +136,7 @@ def finished_length(text: str) -> int:
     """
     boundary = 0
     kind = ""  # "", "block", "fence", "list", "code", "html"
-    fence: _Fence | None = None
+    fence: Fence | None = None
     html_end: str | None = None
     blank_seen = False
     start = 0
@@ -159,10 +161,10 @@ def finished_length(text: str) -> int:
             else:
                 blank_seen = True
         else:
-            indent = _indent(line)
+            indent = indent_width(line)
             if blank_seen:
                 blank_seen = False
-                continues = (kind == "list" and (indent > 0 or _LIST_ITEM_RE.match(line))) or (
+                continues = (kind == "list" and (indent > 0 or LIST_ITEM_RE.match(line))) or (
                     kind == "code" and indent >= 4
                 )
                 if not continues:
@@ -170,7 +172,7 @@ def finished_length(text: str) -> int:
             if not kind:
                 if indent >= 4:
                     kind = "code"
-                elif _LIST_ITEM_RE.match(line):
+                elif LIST_ITEM_RE.match(line):
                     kind = "list"
                 else:
                     html = _html_block_start(line)
@@ -178,7 +180,7 @@ def finished_length(text: str) -> int:
                     if html is not None and not _html_block_ends(line[html[1] :], html[0]):
                         html_end, kind = html[0], "html"
             if kind != "html" and not (kind == "code" and indent >= 4):
-                fence = _opens_fence(line, kind == "list")
+                fence = opens_fence(line, kind == "list")
                 if fence is not None and kind != "list":
                     kind = "fence"
         start = end
@@ -195,12 +197,15 @@ class _ScratchDocument(QTextDocument):
 class MarkdownStream:
     """Appends streamed Markdown to a document, re-rendering only the open last block.
 
-    The document must not be edited by anyone else while a stream writes to it.
+    Others may change text and formats in the document between appends (say, a
+    label in a code block's header) but must not add or remove blocks: the stream
+    finds the tail again by a cursor that moves with such edits.
 
     Args:
         document: The document to write to; it is cleared first.
         polish: Applied to each newly rendered piece (in a scratch document) before it
-            is inserted, so it never walks the whole target document.
+            is inserted, so it never walks the whole target document; called with the
+            scratch document and the piece's Markdown.
     """
 
     def __init__(self, document: QTextDocument, polish: Polish | None = None) -> None:
@@ -209,9 +214,12 @@ class MarkdownStream:
         self._scratch = _ScratchDocument()
         self._scratch.setDefaultFont(document.defaultFont())
         self._scratch.setDefaultStyleSheet(document.defaultStyleSheet())
+        self._scratch.setUndoRedoEnabled(False)
         self._finished: list[str] = []
         self._tail = ""
-        self._tail_position = 0
+        # On the last character before the tail (None: the tail starts the document), so
+        # that edits before the tail move it and inserting the tail does not.
+        self._before_tail: QTextCursor | None = None
         self._has_blocks = False
         self._last_formats = (QTextBlockFormat(), QTextCharFormat())
         document.clear()
@@ -276,17 +284,24 @@ class MarkdownStream:
     def _end_position(self) -> int:
         return self._document.characterCount() - 1
 
+    def _tail_start(self) -> int:
+        return 0 if self._before_tail is None else self._before_tail.position() + 1
+
     def _mark_tail_start(self) -> None:
         """Remember where the tail will begin and how the last finished block looks."""
-        self._tail_position = self._end_position()
+        end = self._end_position()
+        self._before_tail = None
+        if end > 0:
+            self._before_tail = QTextCursor(self._document)
+            self._before_tail.setPosition(end - 1)
         last = self._document.lastBlock()
         self._last_formats = (last.blockFormat(), last.charFormat())
 
     def _remove_tail(self, cursor: QTextCursor) -> None:
-        end = self._end_position()
-        if end <= self._tail_position:
+        start, end = self._tail_start(), self._end_position()
+        if end <= start:
             return
-        cursor.setPosition(self._tail_position)
+        cursor.setPosition(start)
         cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
         cursor.removeSelectedText()
         if not self._has_blocks:
@@ -321,7 +336,7 @@ class MarkdownStream:
             )
             first.removeSelectedText()
         if self._polish is not None:
-            self._polish(scratch)
+            self._polish(scratch, markdown)
         cursor.setPosition(self._end_position() if joined else 0)
         cursor.insertFragment(QTextDocumentFragment(scratch))
         return True

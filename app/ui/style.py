@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import (
     QColor,
     QPalette,
+    QTextBlock,
     QTextBlockFormat,
+    QTextCharFormat,
     QTextCursor,
     QTextDocument,
     QTextFormat,
+    QTextTable,
 )
 
 STYLE_SHEET = """
@@ -49,6 +53,61 @@ STYLE_SHEET = """
 
 CODE_MARGIN = 8.0
 BLOCK_SPACING = 6.0
+QUOTE_INDENT = 14.0
+MIN_CONTRAST = 4.5  # WCAG AA for normal text
+_TOOLTIP_CHARS = 200
+
+
+def is_dark(palette: QPalette) -> bool:
+    """Whether the palette draws light text on a dark base."""
+    base = palette.color(QPalette.ColorRole.Base)
+    text = palette.color(QPalette.ColorRole.Text)
+    return text.lightness() > base.lightness()
+
+
+def blend(color: QColor, other: QColor, amount: float) -> QColor:
+    """``color`` moved ``amount`` (0 to 1) of the way towards ``other``."""
+    return QColor.fromRgbF(
+        color.redF() + (other.redF() - color.redF()) * amount,
+        color.greenF() + (other.greenF() - color.greenF()) * amount,
+        color.blueF() + (other.blueF() - color.blueF()) * amount,
+    )
+
+
+def _luminance(color: QColor) -> float:
+    def linear(channel: float) -> float:
+        return channel / 12.92 if channel <= 0.04045 else ((channel + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = linear(color.redF()), linear(color.greenF()), linear(color.blueF())
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def contrast(first: QColor, second: QColor) -> float:
+    """The WCAG contrast ratio of two colours, from 1 (same) to 21 (black on white)."""
+    lighter, darker = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def readable(color: QColor, background: QColor, text: QColor, minimum: float) -> QColor:
+    """``color``, or the nearest blend of it with ``text`` that reaches ``minimum``."""
+    for step in range(11):
+        candidate = blend(color, text, step / 10)
+        if contrast(candidate, background) >= minimum:
+            return candidate
+    return QColor(text)
+
+
+def code_background(palette: QPalette) -> QColor:
+    """The shade behind code blocks and inline code: a little towards the text colour."""
+    base = palette.color(QPalette.ColorRole.Base)
+    text = palette.color(QPalette.ColorRole.Text)
+    return blend(base, text, 0.10 if is_dark(palette) else 0.05)
+
+
+def quote_background(palette: QPalette) -> QColor:
+    """A faint tint of the highlight colour behind block quotes."""
+    base = palette.color(QPalette.ColorRole.Base)
+    return blend(base, palette.color(QPalette.ColorRole.Highlight), 0.12)
 
 
 def is_code_block(fmt: QTextBlockFormat) -> bool:
@@ -59,13 +118,18 @@ def is_code_block(fmt: QTextBlockFormat) -> bool:
 
 
 def polish_markdown(document: QTextDocument, palette: QPalette) -> None:
-    """Give code blocks a shaded background and every block some air.
+    """Make Qt's plain Markdown rendering readable in light and dark palettes.
 
-    Qt's Markdown reader marks fenced and indented code with a block property; it sets
-    no spacing or background of its own.
+    Code blocks get a shaded background and margins, block quotes a tint and a smaller
+    indent, inline code a shaded background, every block some air; images become links
+    (a reply never loads an image). Qt's Markdown reader marks fenced and indented code
+    and quotes with block properties; it sets no spacing or background of its own.
     """
-    base = palette.color(QPalette.ColorRole.Base)
-    shade = QColor(base).darker(106) if base.lightness() > 128 else QColor(base).lighter(130)
+    shade = code_background(palette)
+    tint = quote_background(palette)
+    link = palette.color(QPalette.ColorRole.Link)
+    shaded = QTextCharFormat()
+    shaded.setBackground(shade)
     block = document.begin()
     while block.isValid():
         fmt = block.blockFormat()
@@ -77,8 +141,112 @@ def polish_markdown(document: QTextDocument, palette: QPalette) -> None:
             following = block.next()
             if not following.isValid() or not is_code_block(following.blockFormat()):
                 changed.setBottomMargin(BLOCK_SPACING + CODE_MARGIN / 2)
-        elif fmt.bottomMargin() < BLOCK_SPACING and block.textList() is None:
-            changed.setBottomMargin(BLOCK_SPACING)
+        else:
+            if fmt.bottomMargin() < BLOCK_SPACING and block.textList() is None:
+                changed.setBottomMargin(BLOCK_SPACING)
+            level = fmt.intProperty(QTextFormat.Property.BlockQuoteLevel)
+            if level > 0:
+                changed.setBackground(tint)
+                changed.setLeftMargin(QUOTE_INDENT * level)
+                changed.setRightMargin(0)
+                changed.setTopMargin(0)
+            _polish_inline(block, shaded, link)
         if changed != fmt:
             QTextCursor(block).setBlockFormat(changed)
         block = block.next()
+    _polish_tables(document, palette, shade)
+
+
+def _polish_tables(document: QTextDocument, palette: QPalette, shade: QColor) -> None:
+    """Air above and below each table, a border from the palette, a shaded header row
+    (a Markdown table always has one)."""
+    border = blend(
+        palette.color(QPalette.ColorRole.Base), palette.color(QPalette.ColorRole.Text), 0.3
+    )
+    for frame in document.rootFrame().childFrames():
+        if not isinstance(frame, QTextTable):
+            continue
+        _drop_stray_block(frame)
+        fmt = frame.format()
+        fmt.setTopMargin(BLOCK_SPACING + CODE_MARGIN / 2)  # Qt ignores the margin above
+        fmt.setBottomMargin(BLOCK_SPACING)
+        fmt.setBorderBrush(border)
+        fmt.setCellPadding(5)
+        frame.setFormat(fmt)
+        for column in range(frame.columns()):
+            cell = frame.cellAt(0, column)
+            cell_format = cell.format()
+            cell_format.setBackground(shade)
+            cell.setFormat(cell_format)
+
+
+def _drop_stray_block(table: QTextTable) -> None:
+    """Remove the empty block Qt's reader puts into the first cell of a table that
+    follows a fenced code block or a quote (a streamed table has none); it took the
+    header's bold with it, so give that back to the cell's text."""
+    cell = table.cellAt(0, 0)
+    first = cell.firstCursorPosition().block()
+    if first.text() or first == cell.lastCursorPosition().block():
+        return
+    weight = QTextCharFormat()
+    weight.setFontWeight(first.charFormat().fontWeight())
+    cursor = QTextCursor(first.next())
+    cursor.deletePreviousChar()
+    cursor.movePosition(QTextCursor.MoveOperation.EndOfBlock, QTextCursor.MoveMode.KeepAnchor)
+    cursor.mergeCharFormat(weight)
+    cursor.mergeBlockCharFormat(weight)
+
+
+def _polish_inline(block: QTextBlock, shaded: QTextCharFormat, link_color: QColor) -> None:
+    """Shade inline code and turn images into links, within one block."""
+    code: list[tuple[int, int]] = []
+    images: list[tuple[int, int, QTextCharFormat]] = []
+    iterator = block.begin()
+    while not iterator.atEnd():
+        fragment = iterator.fragment()
+        fmt = fragment.charFormat()
+        if fmt.isImageFormat():
+            images.append((fragment.position(), fragment.length(), fmt))
+        elif fmt.fontFixedPitch() and fmt.background().style() == Qt.BrushStyle.NoBrush:
+            code.append((fragment.position(), fragment.length()))
+        iterator += 1
+    if not code and not images:
+        return
+    cursor = QTextCursor(block)
+    for position, length in code:  # formats only: positions stay put
+        cursor.setPosition(position)
+        cursor.setPosition(position + length, QTextCursor.MoveMode.KeepAnchor)
+        cursor.mergeCharFormat(shaded)
+    for position, length, fmt in reversed(images):  # from the end: text changes
+        _image_to_link(cursor, position, length, fmt, link_color)
+
+
+def _image_to_link(
+    cursor: QTextCursor, position: int, length: int, fmt: QTextCharFormat, color: QColor
+) -> None:
+    """Put a link in place of an image: its alt text (or address), opened only on click."""
+    image = fmt.toImageFormat()
+    source = image.name()
+    alt = str(image.property(QTextFormat.Property.ImageAltText) or "").strip()
+    label = QCoreApplication.translate("Markdown", "[image: {0}]").format(alt or source)
+    link = QTextCharFormat(fmt)
+    link.setObjectType(QTextFormat.ObjectTypes.NoObject)
+    for prop in (
+        QTextFormat.Property.ImageName,
+        QTextFormat.Property.ImageTitle,
+        QTextFormat.Property.ImageAltText,
+        QTextFormat.Property.ImageWidth,
+        QTextFormat.Property.ImageHeight,
+        QTextFormat.Property.ImageMaxWidth,
+        QTextFormat.Property.ImageQuality,
+    ):
+        link.clearProperty(prop)
+    if not fmt.isAnchor():
+        link.setAnchor(True)
+        link.setAnchorHref(source)
+    link.setFontUnderline(True)
+    link.setForeground(color)
+    link.setToolTip(source[:_TOOLTIP_CHARS])
+    cursor.setPosition(position)
+    cursor.setPosition(position + length, QTextCursor.MoveMode.KeepAnchor)
+    cursor.insertText(label, link)
