@@ -13,6 +13,9 @@ as a :class:`~app.api.errors.MimoError` whose message never contains the API key
 from __future__ import annotations
 
 import asyncio
+import io
+import json
+import secrets
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
@@ -137,12 +140,16 @@ class MimoClient:
     ) -> AsyncGenerator[T | RetryScheduled, None]:
         """Run ``reader`` on the response, retrying as the policy allows."""
         attempt = 0
+        content = None if body is None else await encode_body(body)
+        headers = self._headers(accept)
+        if content is not None:
+            headers["Content-Type"] = "application/json"
         while True:
             progress = _Progress()
             cause: BaseException | None = None
             try:
                 async with self._http.stream(
-                    method, self._base_url + path, json=body, headers=self._headers(accept)
+                    method, self._base_url + path, content=content, headers=headers
                 ) as response:
                     if not response.is_success:
                         raise await self._status_error(response)
@@ -225,6 +232,59 @@ class MimoClient:
             await _aclose(chunks)
         if not finished:
             raise ConnectionFailed(INCOMPLETE_REPLY)
+
+
+async def encode_body(body: dict[str, Any]) -> bytes:
+    """The JSON bytes of a request body, made in a worker thread.
+
+    A request with attachments holds tens of megabytes of base64. ``json.dumps`` would
+    escape each such string in one call that holds the GIL for ~150 ms, freezing the
+    window even from a worker thread; see :func:`json_bytes`.
+    """
+    return await asyncio.to_thread(json_bytes, body)
+
+
+BIG_STRING = 1 << 20  # data: URLs at least this long are copied in, not escaped
+_SLICE = 1 << 20
+
+
+def json_bytes(body: Any) -> bytes:
+    """Compact JSON of ``body``, copying big ``data:`` URLs in slices (short GIL holds).
+
+    A base64 data URL needs no JSON escaping, so it is left out of ``json.dumps`` (a
+    placeholder stands in) and written into the output a megabyte at a time.
+    """
+    big: list[str] = []
+    mark = "\x00" + secrets.token_hex(8)  # no text of the body can contain it by chance
+
+    def swap(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: swap(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [swap(item) for item in value]
+        if isinstance(value, str) and len(value) >= BIG_STRING and _needs_no_escaping(value):
+            big.append(value)
+            return f"{mark}:{len(big) - 1}\x00"
+        return value
+
+    skeleton = json.dumps(swap(body), ensure_ascii=False, separators=(",", ":"))
+    if not big:
+        return skeleton.encode()
+    out = io.BytesIO()
+    pieces = skeleton.split('"' + json.dumps(mark)[1:-1] + ":")
+    out.write(pieces[0].encode())
+    for piece in pieces[1:]:
+        number, rest = piece.split("\\u0000", 1)
+        value = big[int(number)]
+        out.write(b'"')
+        for start in range(0, len(value), _SLICE):
+            out.write(value[start : start + _SLICE].encode("ascii"))
+        out.write(rest.encode())
+    return out.getvalue()
+
+
+def _needs_no_escaping(value: str) -> bool:
+    return value.startswith("data:") and value.isascii() and '"' not in value and "\\" not in value
 
 
 async def _read_body(response: httpx.Response, progress: _Progress) -> bytes:
