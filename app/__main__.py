@@ -21,6 +21,10 @@ from PySide6.QtCore import QByteArray, QEvent, QObject
 from PySide6.QtWidgets import QApplication
 
 from app.api.retry import RetryPolicy
+from app.audio.backend import DEFAULT_BACKEND, StreamFactory
+from app.audio.cache import SpeechCache
+from app.audio.player import AudioPlayer
+from app.audio.qt_player import QtAudioPlayer
 from app.core.catalogue import merge_remote
 from app.core.connection import DEFAULT_TIMEOUT, Connection
 from app.core.history import load_latest, open_history
@@ -38,6 +42,7 @@ from app.ui.key_controller import KeyController
 from app.ui.main_window import APP_TITLE, MainWindow
 from app.ui.models_controller import ModelsController
 from app.ui.preferences import Preferences
+from app.ui.speech_controller import DeviceLister, SpeechController
 from app.ui.title_controller import TitleController
 from app.ui.transfer_controller import TransferController
 from app.ui.unix_signals import SignalWatcher
@@ -74,8 +79,15 @@ def build(
     retry: RetryPolicy | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     store_factory: Callable[[Path], SecretStore] = open_secret_store,
+    audio_output: StreamFactory | None = None,
+    audio_devices: DeviceLister = DEFAULT_BACKEND.output_devices,
 ) -> tuple[AppParts, KeyDialogOpener]:
-    """Make every long-lived object and connect them. Nothing touches the network yet."""
+    """Make every long-lived object and connect them. Nothing touches the network yet.
+
+    ``audio_output`` opens the sound output (default: PortAudio through sounddevice,
+    imported on first use, so the app starts without it) and ``audio_devices`` lists
+    the output devices; tests pass a recording fake device.
+    """
     paths = resolve_paths(env, data_dir)
     paths.ensure()
     settings = load_settings(paths.config_dir / SETTINGS_FILE_NAME)
@@ -110,6 +122,15 @@ def build(
     attachments = AttachmentController(
         window.attachment_pane, examine_file, paths.cache_dir / "pasted", window
     )
+    player = QtAudioPlayer(AudioPlayer(audio_output, device=settings.audio_device))
+    speech = SpeechController(
+        connection,
+        player,
+        SpeechCache(paths.cache_dir / "speech"),
+        devices=audio_devices,
+        parent=window,
+    )
+    player.setParent(speech)
     parts = AppParts(
         window,
         chat,
@@ -122,6 +143,7 @@ def build(
         transfer,
         titles,
         attachments,
+        speech,
     )
     return parts, connect_signals(parts)
 

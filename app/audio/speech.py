@@ -73,7 +73,9 @@ async def speak(
     try:
         for request in requests:
             key = speech_cache_key(request, "pcm16")
-            cached = cache.get(key) if cache is not None else None
+            # The cache reads and writes files: in a worker thread, never in the loop's
+            # (the GUI thread, in the app).
+            cached = await asyncio.to_thread(cache.get, key) if cache is not None else None
             if cached is not None:
                 player.feed(cached)
                 played += cached
@@ -90,7 +92,7 @@ async def speak(
             finally:
                 played += piece
             if cache is not None:
-                cache.put(key, bytes(piece))
+                await asyncio.to_thread(cache.put, key, bytes(piece))
     except asyncio.CancelledError:
         player.stop()
         raise

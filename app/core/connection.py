@@ -1,19 +1,23 @@
 """Where requests go and with which key: one shared HTTP client, one endpoint, one key.
 
-The UI changes the endpoint or the key (settings, first-run dialog); the chat and model
-controllers ask for a fresh :class:`MimoClient` per request, so a change applies to the
-next request without tearing anything down.
+The UI changes the endpoint or the key (settings, first-run dialog); the chat, model and
+speech controllers ask for a fresh :class:`MimoClient` (or :class:`SpeechClient`) per
+request, so a change applies to the next request without tearing anything down.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import httpx
 
 from app.api.client import MimoClient
 from app.api.retry import RetryPolicy
+from app.api.tts_client import SpeechClient
+
+_Client = TypeVar("_Client", bound=MimoClient)
 
 # Connect quickly, but let a slow model think: a reply may pause for a long time
 # between chunks while it reasons.
@@ -48,9 +52,20 @@ class Connection:
         Raises:
             NoApiKey: when no key has been given yet.
         """
+        return self._make(MimoClient)
+
+    def speech_client(self) -> SpeechClient:
+        """A speech (TTS) client for the current endpoint and key; same HTTP client.
+
+        Raises:
+            NoApiKey: when no key has been given yet.
+        """
+        return self._make(SpeechClient)
+
+    def _make(self, kind: type[_Client]) -> _Client:
         if not self.api_key:
             raise NoApiKey("No API key is set")
-        return MimoClient(
+        return kind(
             self.http,
             base_url=self.base_url,
             api_key=self.api_key,

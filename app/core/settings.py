@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from app.api.tts import DEFAULT_VOICE
 from app.core.catalogue import DEFAULT_MODEL
 from app.core.paths import atomic_write_bytes
 from app.core.providers import DEFAULT_PROVIDER_ID, PRESETS
@@ -47,6 +48,10 @@ class Settings:
             reduced rate). Merged over the catalogue by
             :class:`app.core.catalogue.PriceTable`. Bad entries are dropped on load.
         auto_titles: Ask MiMo-V2-Flash for a short title after a chat's first reply.
+        auto_read: Read every reply aloud while it streams in.
+        speech_voice: The voice of the speech panel and of reading aloud.
+        speech_volume: The playback volume, 0.0 to 1.0.
+        audio_device: The name of the sound output device; None: the system default.
         extra: Every other top-level key, by name. Written back at the top level of
             the file; a key that collides with a field name is ignored on save.
     """
@@ -59,6 +64,10 @@ class Settings:
     presets: list[dict[str, Any]] = field(default_factory=list)
     prices: dict[str, dict[str, float | None]] = field(default_factory=dict)
     auto_titles: bool = False
+    auto_read: bool = False
+    speech_voice: str = DEFAULT_VOICE
+    speech_volume: float = 1.0
+    audio_device: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -66,15 +75,17 @@ _FIELD_NAMES = tuple(f.name for f in fields(Settings) if f.name != "extra")
 
 
 def _valid(name: str, value: Any) -> bool:
-    if name in ("provider_id", "model"):
+    if name in ("provider_id", "model", "speech_voice"):
         return isinstance(value, str) and bool(value.strip())
     if name == "base_url":
         return isinstance(value, str)
     if name == "thinking":
         return value is None or isinstance(value, bool)
-    if name == "auto_titles":
+    if name in ("auto_titles", "auto_read"):
         return isinstance(value, bool)
-    if name == "window_geometry":
+    if name == "speech_volume":
+        return _price_number(value) and value <= 1  # a finite number from 0 to 1
+    if name in ("window_geometry", "audio_device"):
         return value is None or isinstance(value, str)
     if name == "presets":
         return isinstance(value, list) and all(_valid_preset(entry) for entry in value)

@@ -35,6 +35,8 @@ class ChatView(QScrollArea):
         regenerateRequested(int): the user wants reply N asked again.
         branchRequested(int, int): the user moved message N to its previous (-1) or next
             (+1) version.
+        readAloudRequested(object): the speaker button of this :class:`AssistantBubble`
+            was clicked.
     """
 
     retryRequested = Signal()
@@ -42,6 +44,7 @@ class ChatView(QScrollArea):
     editRequested = Signal(int, str)
     regenerateRequested = Signal(int)
     branchRequested = Signal(int, int)
+    readAloudRequested = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -164,6 +167,7 @@ class ChatView(QScrollArea):
             bubble.editSubmitted.connect(lambda text: self._bubble_edited(bubble, text))
         else:
             bubble.regenerateRequested.connect(lambda: self._bubble_regenerate(bubble))
+            bubble.readAloudRequested.connect(lambda: self.readAloudRequested.emit(bubble))
         bubble.branchStepped.connect(lambda step: self._bubble_stepped(bubble, step))
         bubble.set_actions_enabled(not self._busy)
         if index is None or index >= len(self.bubbles):

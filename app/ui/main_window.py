@@ -1,5 +1,7 @@
 """The main window: history on the left; model picker, conversation and composer on the right.
 
+The speech panel is a dock on the right, hidden until View > Show speech panel.
+
 It lays widgets out and owns the actions; it connects nothing to controllers: that is
 done in one place, :func:`app.ui.wiring.connect_signals`.
 """
@@ -29,6 +31,7 @@ from app.ui.history_sidebar import HistorySidebar
 from app.ui.model_picker import ModelPicker
 from app.ui.search_dialog import SearchDialog
 from app.ui.style import STYLE_SHEET
+from app.ui.tts_panel import TtsPanel
 
 APP_TITLE = "MiMo Desktop"
 
@@ -108,6 +111,9 @@ class MainWindow(QMainWindow):
         self.splitter.setCollapsible(1, False)
         self.splitter.setSizes([260, 920])
         self.setCentralWidget(self.splitter)
+        self.tts_panel = TtsPanel(self)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.tts_panel)
+        self.tts_panel.hide()
         self.usage_label = QLabel(self)
         self.usage_label.setObjectName("usageLabel")
         self.storage_warning = QLabel(self)
@@ -150,6 +156,12 @@ class MainWindow(QMainWindow):
         self.toggle_sidebar_action.setChecked(True)
         self.toggle_sidebar_action.setShortcut(QKeySequence("Ctrl+Shift+H"))
         self.toggle_sidebar_action.toggled.connect(self.sidebar.setVisible)
+        self.speech_panel_action = self.tts_panel.toggleViewAction()
+        self.speech_panel_action.setText(self.tr("Show s&peech panel"))
+        self.speech_panel_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        self.auto_read_action = QAction(self.tr("&Read replies aloud"), self)
+        self.auto_read_action.setCheckable(True)
+        self.auto_read_action.setToolTip(self.tr("Speak each reply while it streams in"))
         self.undo_delete_action = QAction(self.tr("&Undo delete"), self)
         self.undo_delete_action.setShortcut(QKeySequence.StandardKey.Undo)
         self.undo_delete_action.setEnabled(False)
@@ -177,10 +189,12 @@ class MainWindow(QMainWindow):
         chat_menu.addAction(self.chat_settings_action)
         view_menu = self.menuBar().addMenu(self.tr("&View"))
         view_menu.addAction(self.toggle_sidebar_action)
+        view_menu.addAction(self.speech_panel_action)
         settings_menu = self.menuBar().addMenu(self.tr("&Settings"))
         settings_menu.addAction(self.key_action)
         settings_menu.addAction(self.prices_action)
         settings_menu.addAction(self.auto_titles_action)
+        settings_menu.addAction(self.auto_read_action)
 
     def show_cost(self, summary: CostSummary) -> None:
         self.usage_label.setText(cost_text(summary))

@@ -178,10 +178,13 @@ class AssistantBubble(QFrame):
     Signals:
         regenerateRequested(): ask the model again; the new reply is a sibling of this one.
         branchStepped(int): the user moved to the previous (-1) or next (+1) version.
+        readAloudRequested(): the speaker button was clicked: read the reply aloud, or
+            stop reading it (see :meth:`set_speaking`).
     """
 
     regenerateRequested = Signal()
     branchStepped = Signal(int)
+    readAloudRequested = Signal()
 
     def __init__(self, model_label: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -219,13 +222,17 @@ class AssistantBubble(QFrame):
         self.regenerate_button = _action_button(
             self.tr("Regenerate"), self.tr("Ask again; this reply stays as a version"), self
         )
+        self.read_button = _action_button("", "", self)  # text and tip: set_speaking
+        self.set_speaking(False)
         actions = QHBoxLayout()
         actions.setSpacing(2)
         actions.addWidget(self.usage)
         actions.addStretch(1)
         actions.addWidget(self.branch)
+        actions.addWidget(self.read_button)
         actions.addWidget(self.copy_button)
         actions.addWidget(self.regenerate_button)
+        self.read_button.hide()
         self.copy_button.hide()
         self.regenerate_button.hide()
         layout.addWidget(self.header)
@@ -236,7 +243,23 @@ class AssistantBubble(QFrame):
         layout.addLayout(actions)
         self.copy_button.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.text))
         self.regenerate_button.clicked.connect(self.regenerateRequested)
+        self.read_button.clicked.connect(self.readAloudRequested)
         self.branch.stepped.connect(self.branchStepped)
+
+    @property
+    def speaking(self) -> bool:
+        """Whether this reply is being read aloud (the button then stops it)."""
+        return bool(self.read_button.property("speaking"))
+
+    def set_speaking(self, speaking: bool) -> None:
+        """Show "Stop reading" while this reply is read aloud, else "Read aloud"."""
+        self.read_button.setProperty("speaking", speaking)
+        self.read_button.setText(self.tr("Stop reading") if speaking else self.tr("Read aloud"))
+        tip = self.tr("Stop reading aloud") if speaking else self.tr("Read the reply aloud")
+        self.read_button.setToolTip(tip)
+        self.read_button.setAccessibleName(tip)
+        if speaking:
+            self.read_button.show()  # also while auto-read speaks a reply still streaming
 
     def set_actions_enabled(self, enabled: bool) -> None:
         """Regenerate and the arrows are off while a reply streams."""
@@ -292,6 +315,7 @@ class AssistantBubble(QFrame):
         elif not self._text:
             self.set_status(self.tr("The model returned an empty reply."))
         self.copy_button.setVisible(bool(self._text))
+        self.read_button.setVisible(bool(self._text) or self.speaking)
         self.regenerate_button.show()
 
     def _toggled_by_user(self, checked: bool) -> None:

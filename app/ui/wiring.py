@@ -23,9 +23,11 @@ from app.ui.main_window import MainWindow
 from app.ui.models_controller import ModelsController
 from app.ui.preferences import Preferences
 from app.ui.prices_dialog import PricesDialog
+from app.ui.speech_controller import SpeechController
 from app.ui.title_controller import TitleController
 from app.ui.transfer_controller import TransferController, file_dialog, file_name_for
 from app.ui.wiring_attachments import connect_attachments, send_draft
+from app.ui.wiring_speech import connect_speech
 
 STATUS_MESSAGE_MS = 8000
 
@@ -45,6 +47,7 @@ class AppParts:
     transfer: TransferController
     titles: TitleController
     attachments: AttachmentController
+    speech: SpeechController
 
 
 class KeyDialogOpener(QObject):
@@ -336,5 +339,6 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
     models.refreshFailed.connect(show_status)
     models.authFailed.connect(key_dialog.open)
     connect_attachments(parts)
+    connect_speech(parts)  # after view.begin_reply: auto-read needs the new bubble
     sync_thinking()
     return key_dialog

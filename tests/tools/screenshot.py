@@ -2,6 +2,9 @@
 
     python -m tests.tools.screenshot resources/screenshots/chat.png
 
+A second shot, ``chat-speech.png`` beside it, shows the speech panel while it plays
+(into a fake sound device, so it works without a sound card).
+
 Runs offscreen (or under Xvfb with QT_QPA_PLATFORM=xcb) against the simulator; used
 for README's screenshot and for looking at the window after a change.
 """
@@ -9,6 +12,7 @@ for README's screenshot and for looking at the window after a change.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import sys
 from pathlib import Path
@@ -17,7 +21,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtWidgets import QApplication
 
+import tests.tools.harness as harness
+from app.__main__ import build
+from app.audio.backend import OutputDevice
 from app.ui.event_loop import AppEventLoop
+from app.ui.wiring import AppParts
+from tests.audio.fakes import RecordingSink
 from tests.sim import Plan
 from tests.tools.harness import ask_and_wait, demo_app
 
@@ -57,9 +66,35 @@ async def scenario(app: QApplication, out: Path) -> None:
             await asyncio.sleep(0.05)
         await asyncio.sleep(0.2)  # let the last layout and paint happen before the grab
         parts.window.grab().save(str(out))
+        await speech_shot(parts, out.with_name(f"{out.stem}-speech{out.suffix}"))
+
+
+SPOKEN = (
+    "Use a with block and iterate over the file object: it reads one line at a time, "
+    "so even a huge file never sits in memory at once."
+)
+
+
+async def speech_shot(parts: AppParts, out: Path) -> None:
+    """The speech panel, half-way through speaking."""
+    parts.window.speech_panel_action.trigger()
+    panel = parts.window.tts_panel
+    panel.text.setPlainText(SPOKEN)
+    panel.style_preset.setCurrentIndex(panel.style_preset.findData("Calm"))
+    panel.instruction.setText("warmly, not too fast")
+    panel.speak_button.click()
+    while parts.speech.player.player.elapsed_ms < 1500:
+        await asyncio.sleep(0.05)
+    parts.window.grab().save(str(out))
+    panel.stop_button.click()
 
 
 def main() -> int:
+    # Sound goes to a fake device that pulls in real time: no sound card needed.
+    speakers = [OutputDevice(0, "Speakers", True), OutputDevice(1, "Headphones", False)]
+    harness.build = functools.partial(  # type: ignore[assignment]
+        build, audio_output=RecordingSink(realtime=True), audio_devices=lambda: speakers
+    )
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "screenshot.png")
     out.parent.mkdir(parents=True, exist_ok=True)
     app = QApplication(sys.argv[:1])
