@@ -29,18 +29,17 @@ import time
 import uuid
 from pathlib import Path
 from statistics import median
-from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QEvent, QObject
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication
 
 from app.core.history import DATABASE_NAME
 from app.core.store import Store
-from app.ui import conversation_display, history_model
+from app.ui import history_model
 from app.ui.event_loop import AppEventLoop
 from app.ui.wiring import AppParts
+from tests.benchmarks.common import GuiTimer, PaintWatch, time_until_shown
 from tests.sim import Plan
 from tests.tools.harness import demo_app
 
@@ -64,7 +63,8 @@ def build_history(folder: Path, conversations: int, long_messages: int) -> tuple
     with Store.open(data / DATABASE_NAME) as store:
         db = store._db  # bulk insert for set-up speed; the app never does this
         db.execute("BEGIN")
-        conv_rows, message_rows = [], []
+        conv_rows: list[tuple[str, str, float, float, str]] = []
+        message_rows: list[tuple[str, str, str | None, str, str, float]] = []
         for n in range(conversations):
             conv_id = uuid.uuid4().hex
             at = now - n * (730 * DAY / max(conversations, 1))  # spread over two years
@@ -106,48 +106,6 @@ def build_history(folder: Path, conversations: int, long_messages: int) -> tuple
     return ids[0], ids[1]
 
 
-class PaintWatch(QObject):
-    """Resolves ``painted`` at the first paint of a widget after :meth:`arm`."""
-
-    def __init__(self, widget: QWidget) -> None:
-        super().__init__()
-        self.widget = widget
-        self.painted: asyncio.Future[float] = asyncio.get_event_loop().create_future()
-        self.armed = False
-        widget.installEventFilter(self)
-
-    def arm(self, *_args: object) -> None:
-        self.armed = True
-        self.widget.update()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint and self.armed and not self.painted.done():
-            self.painted.set_result(time.perf_counter())
-            self.widget.removeEventFilter(self)
-        return False
-
-
-class GuiTimer:
-    """Sums the wall time spent inside one function (it runs on the GUI thread)."""
-
-    def __init__(self, owner: Any, name: str) -> None:
-        self.total = 0.0
-        self.owner, self.name = owner, name
-        self.original = getattr(owner, name)
-
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            start = time.perf_counter()
-            try:
-                return self.original(*args, **kwargs)
-            finally:
-                self.total += time.perf_counter() - start
-
-        setattr(owner, name, timed)
-
-    def restore(self) -> None:
-        setattr(self.owner, self.name, self.original)
-
-
 async def show_sidebar(parts: AppParts) -> tuple[float, float]:
     """(ms from refresh() to the list painted with every row, ms of it on the GUI thread)."""
     sidebar = parts.window.sidebar
@@ -168,20 +126,7 @@ async def open_conversation(parts: AppParts, conv_id: str, expected: int) -> tup
     """(ms from open() to the chat view painted with it, ms of it building the view)."""
     parts.window.new_chat_action.trigger()
     await asyncio.sleep(0.05)
-    timer = GuiTimer(conversation_display, "show_conversation")
-    import app.ui.wiring as wiring
-
-    wiring_timer = GuiTimer(wiring, "show_conversation")
-    watch = PaintWatch(parts.window.chat_view.viewport())
-    parts.chat.conversationLoaded.connect(watch.arm)  # after the view was built
-    start = time.perf_counter()
-    parts.history.open(conv_id)
-    painted = await watch.painted
-    parts.chat.conversationLoaded.disconnect(watch.arm)
-    assert len(parts.chat.conversation.messages) == expected
-    timer.restore()
-    wiring_timer.restore()
-    return (painted - start) * 1000, (timer.total + wiring_timer.total) * 1000
+    return await time_until_shown(parts, lambda: parts.history.open(conv_id), expected)
 
 
 async def measure(

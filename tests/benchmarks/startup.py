@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.benchmarks.common import rss_mb
+
 REPO = Path(__file__).resolve().parents[2]
 
 BARE_WINDOW = """
@@ -65,9 +67,7 @@ def rss_after_start_mb(command: list[str], env: dict[str, str]) -> float:
     try:
         assert process.stdout is not None
         process.stdout.readline()
-        status = Path(f"/proc/{process.pid}/status").read_text()
-        kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
-        return kb / 1024
+        return rss_mb(process.pid)
     finally:
         process.terminate()
         process.wait(timeout=20)

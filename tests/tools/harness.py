@@ -30,6 +30,16 @@ async def demo_app(
     Data lives in ``data_dir`` when given (its ``data/mimo.sqlite3`` is the history),
     else in a throw-away folder.
     """
+    async with simulated_app(plan, size=size, data_dir=data_dir) as (parts, _sim):
+        yield parts
+
+
+@asynccontextmanager
+async def simulated_app(
+    plan: Plan, *, size: tuple[int, int] = (1000, 760), data_dir: str | None = None
+) -> AsyncIterator[tuple[AppParts, Simulator]]:
+    """:func:`demo_app`, also giving its simulator (to change plans, read or clear the
+    recorded requests)."""
     with Simulator(api_keys=(DEMO_KEY,)) as sim, tempfile.TemporaryDirectory() as tmp:
         sim.default_plan = plan
         http = httpx.AsyncClient()
@@ -46,7 +56,7 @@ async def demo_app(
             app.setQuitOnLastWindowClosed(False)  # as main() does: quitting is ours to do
         store = await start(parts)
         try:
-            yield parts
+            yield parts, sim
         finally:
             parts.window.close()
             await shutdown(parts, http, store)
