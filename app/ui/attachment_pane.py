@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 THUMBNAIL_PX = 44
-CHIP_WIDTH = 230
+CHIP_WIDTH = 210
 FPS_CHOICES = (0.5, 1.0, 2.0, 5.0, 10.0)
 RESOLUTIONS = ("default", "max")
 _GLYPHS = {"image": "▣", "audio": "♪", "video": "▶", "": "…"}

@@ -290,7 +290,7 @@ class AssistantBubble(QFrame):
                 self._set_reasoning_visible(False)  # the answer began: fold the thinking
             self._text.append(text)
             self.body.append_markdown(text)
-        if self.status.isVisible() and (reasoning or text):
+        if not self.status.isHidden() and (reasoning or text):  # also while not on screen
             self.status.hide()
 
     def set_status(self, text: str) -> None:

@@ -49,6 +49,26 @@ STYLE_SHEET = """
     border: 2px solid palette(highlight);
     border-radius: 10px;
 }
+#attachmentChip {
+    background: palette(alternate-base);
+    border: 1px solid palette(midlight);
+    border-radius: 8px;
+}
+#attachmentChip[invalid="true"] { border-color: #dc2626; }
+#chipName { font-weight: 600; }
+#chipDetail { color: palette(mid); font-size: 11px; }
+#chipDetail[error="true"] { color: #dc2626; }
+#chipThumbnail { background: palette(base); border-radius: 4px; font-size: 20px; }
+#attachmentTag {
+    background: palette(alternate-base);
+    border: 1px solid palette(midlight);
+    border-radius: 4px;
+    padding: 1px 6px;
+    font-size: 11px;
+}
+#offerBar { background: #fef3c7; color: #78350f; border-top: 1px solid #fcd34d; }
+#recordingBar { background: palette(alternate-base); border-radius: 6px; }
+#recordingDot { color: #dc2626; font-size: 14px; }
 """
 
 CODE_MARGIN = 8.0

@@ -15,10 +15,12 @@ import asyncio
 import functools
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from PySide6.QtGui import QColor, QImage, QLinearGradient, QPainter
 from PySide6.QtWidgets import QApplication
 
 import tests.tools.harness as harness
@@ -26,6 +28,7 @@ from app.__main__ import build
 from app.audio.backend import OutputDevice
 from app.ui.event_loop import AppEventLoop
 from app.ui.wiring import AppParts
+from tests import media_samples as samples
 from tests.audio.fakes import RecordingSink
 from tests.sim import Plan
 from tests.tools.harness import ask_and_wait, demo_app
@@ -67,6 +70,7 @@ async def scenario(app: QApplication, out: Path) -> None:
         await asyncio.sleep(0.2)  # let the last layout and paint happen before the grab
         parts.window.grab().save(str(out))
         await speech_shot(parts, out.with_name(f"{out.stem}-speech{out.suffix}"))
+        await attachments_shot(parts, out.with_name(f"{out.stem}-attachments{out.suffix}"))
 
 
 SPOKEN = (
@@ -87,6 +91,40 @@ async def speech_shot(parts: AppParts, out: Path) -> None:
         await asyncio.sleep(0.05)
     parts.window.grab().save(str(out))
     panel.stop_button.click()
+
+
+async def attachments_shot(parts: AppParts, out: Path) -> None:
+    """Omni asked about a photo, a voice clip and a video; three more files in the draft."""
+    parts.window.tts_panel.hide()
+    parts.window.new_chat_action.trigger()
+    parts.window.model_picker.select("mimo-v2-omni")
+    folder = Path(tempfile.mkdtemp())
+    photo = QImage(640, 427, QImage.Format.Format_RGB32)
+    painter = QPainter(photo)
+    gradient = QLinearGradient(0, 0, 640, 427)
+    gradient.setColorAt(0, QColor("#f59e0b"))
+    gradient.setColorAt(1, QColor("#1d4ed8"))
+    painter.fillRect(photo.rect(), gradient)
+    painter.end()
+    photo.save(str(folder / "sunset.png"))
+    files = [
+        folder / "sunset.png",
+        samples.write(folder, "question.wav", samples.audio("WAV", seconds=4.2)),
+        samples.write(folder, "harbour.mp4", samples.iso_media(b"isom", 12.0)),
+    ]
+    attachments = parts.attachments
+    attachments.add_paths(files)
+    while attachments.count < 3 or attachments.busy():
+        await asyncio.sleep(0.02)
+    parts.chat.send("What do these show?", attachments.attachments())
+    attachments.clear()
+    while parts.chat.busy:
+        await asyncio.sleep(0.05)
+    attachments.add_paths(files)  # the next draft: the chips by the composer
+    while attachments.count < 3 or attachments.busy():
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(0.2)  # thumbnails and layout settle
+    parts.window.grab().save(str(out))
 
 
 def main() -> int:

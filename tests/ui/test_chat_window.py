@@ -198,3 +198,16 @@ def test_new_chat_clears_the_view_and_the_history(app: RunningApp) -> None:
 
     assert [b.body.toPlainText() for b in app.user_bubbles() if not b.isHidden()][-1] == "second"
     assert app.chat_requests()[-1]["messages"] == [{"role": "user", "content": "second"}]
+
+
+def test_a_reply_streamed_while_the_window_is_hidden_loses_its_waiting_note(
+    app: RunningApp,
+) -> None:
+    app.window.hide()
+    app.sim.default_plan = Plan(content="Done while hidden.")
+    app.parts.chat.send("hi")
+    app.wait_idle()
+    app.window.show()
+    reply = app.replies()[-1]
+    assert reply.text == "Done while hidden."
+    assert reply.status.isHidden()
