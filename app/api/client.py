@@ -42,6 +42,7 @@ from app.api.sse import SSEDecoder
 __all__ = ["ChatRequest", "ChatResult", "MimoClient"]
 
 T = TypeVar("T")
+E = TypeVar("E")
 
 _JSON = "application/json"
 _SSE = "text/event-stream"
@@ -208,30 +209,46 @@ class MimoClient:
             for event in result_events(parse_completion(payload)):
                 yield event
             return
-        decoder = SSEDecoder()
-        finished = False
-        chunks = response.aiter_bytes()
-        try:
-            at_end = False
-            while not at_end:
-                chunk = await anext(chunks, None)
-                if chunk is None:
-                    at_end = True
-                    batch = decoder.close()
-                else:
-                    progress.began = progress.began or bool(chunk)
-                    batch = decoder.feed(chunk)
-                for sse in batch:
-                    events = decode_stream_event(sse.data, sse.event)
-                    if events is None:  # [DONE]
-                        return
-                    for event in events:
-                        finished = finished or isinstance(event, Finish)
-                        yield event
-        finally:
-            await _aclose(chunks)
-        if not finished:
-            raise ConnectionFailed(INCOMPLETE_REPLY)
+        async for event in read_sse_events(response, progress, decode_stream_event):
+            yield event
+
+
+async def read_sse_events(
+    response: httpx.Response,
+    progress: _Progress,
+    decode: Callable[[str, str | None], list[E] | None],
+) -> AsyncGenerator[E, None]:
+    """The events of an SSE body, each ``data:`` turned into events by ``decode``.
+
+    ``decode`` returns None for ``[DONE]``, which ends the stream.
+
+    Raises:
+        ConnectionFailed: The body ended before a finish event or ``[DONE]``.
+    """
+    decoder = SSEDecoder()
+    finished = False
+    chunks = response.aiter_bytes()
+    try:
+        at_end = False
+        while not at_end:
+            chunk = await anext(chunks, None)
+            if chunk is None:
+                at_end = True
+                batch = decoder.close()
+            else:
+                progress.began = progress.began or bool(chunk)
+                batch = decoder.feed(chunk)
+            for sse in batch:
+                events = decode(sse.data, sse.event)
+                if events is None:  # [DONE]
+                    return
+                for event in events:
+                    finished = finished or isinstance(event, Finish)
+                    yield event
+    finally:
+        await _aclose(chunks)
+    if not finished:
+        raise ConnectionFailed(INCOMPLETE_REPLY)
 
 
 async def encode_body(body: dict[str, Any]) -> bytes:

@@ -22,11 +22,9 @@ from collections.abc import AsyncGenerator
 
 import httpx
 
-from app.api.client import INCOMPLETE_REPLY, MimoClient, _aclose, _Progress, _read_body
-from app.api.errors import ConnectionFailed
+from app.api.client import MimoClient, _Progress, _read_body, read_sse_events
 from app.api.events import AudioDelta, Finish, SpeechEvent
 from app.api.openai_wire import load_json
-from app.api.sse import SSEDecoder
 from app.api.tts import (
     SpeechRequest,
     SpeechResult,
@@ -96,27 +94,5 @@ async def _read_speech_stream(
         if result.usage is not None:
             yield result.usage
         return
-    decoder = SSEDecoder()
-    finished = False
-    chunks = response.aiter_bytes()
-    try:
-        at_end = False
-        while not at_end:
-            chunk = await anext(chunks, None)
-            if chunk is None:
-                at_end = True
-                batch = decoder.close()
-            else:
-                progress.began = progress.began or bool(chunk)
-                batch = decoder.feed(chunk)
-            for sse in batch:
-                events = decode_speech_event(sse.data, sse.event)
-                if events is None:  # [DONE]
-                    return
-                for event in events:
-                    finished = finished or isinstance(event, Finish)
-                    yield event
-    finally:
-        await _aclose(chunks)
-    if not finished:
-        raise ConnectionFailed(INCOMPLETE_REPLY)
+    async for event in read_sse_events(response, progress, decode_speech_event):
+        yield event
