@@ -34,6 +34,7 @@ from app.ui.style import STYLE_SHEET
 from app.ui.tts_panel import TtsPanel
 
 APP_TITLE = "MiMo Desktop"
+STATUS_MESSAGE_MS = 8000  # how long a passing message stays in the status bar
 
 
 def cost_text(summary: CostSummary) -> str:
@@ -195,6 +196,10 @@ class MainWindow(QMainWindow):
         settings_menu.addAction(self.prices_action)
         settings_menu.addAction(self.auto_titles_action)
         settings_menu.addAction(self.auto_read_action)
+
+    def show_status(self, text: str) -> None:
+        """A passing message in the status bar (it goes after a few seconds)."""
+        self.statusBar().showMessage(text, STATUS_MESSAGE_MS)
 
     def show_cost(self, summary: CostSummary) -> None:
         self.usage_label.setText(cost_text(summary))

@@ -29,8 +29,6 @@ from app.ui.transfer_controller import TransferController, file_dialog, file_nam
 from app.ui.wiring_attachments import connect_attachments, send_draft
 from app.ui.wiring_speech import connect_speech
 
-STATUS_MESSAGE_MS = 8000
-
 
 @dataclass
 class AppParts:
@@ -112,9 +110,6 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
     key_dialog = KeyDialogOpener(parts)
     pending_focus = PendingFocus()
 
-    def show_status(text: str) -> None:
-        window.statusBar().showMessage(text, STATUS_MESSAGE_MS)
-
     def model_changed(model_id: str) -> None:
         chat.set_model(model_id)
         prefs.update(model=model_id)  # the model of the next new chat
@@ -184,7 +179,7 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
             "repetition_truncation": window.tr("The reply was cut off for repeating itself."),
         }
         if finish_reason in notes:
-            show_status(notes[finish_reason])
+            window.show_status(notes[finish_reason])
 
     def new_chat() -> None:
         chat.new_conversation()
@@ -235,7 +230,7 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
 
     def ask_export(conv_id: str | None, kind: str) -> None:
         if conv_id is None:
-            show_status(window.tr("Nothing to export yet: this chat has no messages."))
+            window.show_status(window.tr("Nothing to export yet: this chat has no messages."))
             return
         row = sidebar.model.row(conv_id)
         title = row.title if row is not None else chat.conversation.title
@@ -255,7 +250,7 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
     def imported(conv_id: str) -> None:
         history.refresh_one(conv_id)
         history.open(conv_id)
-        show_status(window.tr("Conversation imported."))
+        window.show_status(window.tr("Conversation imported."))
 
     # composer and window actions -> chat
     composer.sendRequested.connect(lambda text: send_draft(parts, text))  # see wiring_attachments
@@ -281,7 +276,7 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
     chat.branchChanged.connect(view.set_branch)
     chat.busyChanged.connect(view.set_busy)
     chat.conversationSaved.connect(conversation_saved)
-    chat.notice.connect(show_status)
+    chat.notice.connect(window.show_status)
     chat.userMessageAdded.connect(view.add_user_message)
     chat.replyStarted.connect(lambda model_id: view.begin_reply(spec_for(model_id).label))
     chat.replyDelta.connect(view.append_reply)
@@ -310,9 +305,11 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
     window.export_json_action.triggered.connect(lambda: ask_export(chat.conversation.id, "json"))
     window.import_action.triggered.connect(ask_import)
     sidebar.exportRequested.connect(ask_export)
-    transfer.exported.connect(lambda path: show_status(window.tr("Exported to {0}").format(path)))
+    transfer.exported.connect(
+        lambda path: window.show_status(window.tr("Exported to {0}").format(path))
+    )
     transfer.imported.connect(imported)
-    transfer.failed.connect(show_status)
+    transfer.failed.connect(window.show_status)
     search.queryChanged.connect(history.search)
     search.hitActivated.connect(history.open)
     history.listLoaded.connect(sidebar.model.set_rows)
@@ -329,14 +326,14 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
     window.auto_titles_action.toggled.connect(lambda on: prefs.update(auto_titles=on))
     titles.titleSuggested.connect(title_suggested)
     window.closing.connect(titles.shutdown)
-    history.failed.connect(show_status)
+    history.failed.connect(window.show_status)
     # keys and models
     keys.keyMissing.connect(key_dialog.open)
     keys.keyReady.connect(models.refresh)
     keys.storageWarning.connect(window.show_storage_warning)
-    keys.saveFailed.connect(show_status)
+    keys.saveFailed.connect(window.show_status)
     models.modelsChanged.connect(lambda specs: picker.set_models(specs, chat.model))
-    models.refreshFailed.connect(show_status)
+    models.refreshFailed.connect(window.show_status)
     models.authFailed.connect(key_dialog.open)
     connect_attachments(parts)
     connect_speech(parts)  # after view.begin_reply: auto-read needs the new bubble

@@ -15,7 +15,6 @@ from app.ui.transfer_controller import media_file_dialog
 if TYPE_CHECKING:
     from app.ui.wiring import AppParts
 
-STATUS_MESSAGE_MS = 8000
 
 OMNI = "mimo-v2-omni"
 
@@ -28,7 +27,7 @@ def send_draft(parts: AppParts, text: str) -> None:
     window, attachments, chat = parts.window, parts.attachments, parts.chat
     problem = attachments.problem()
     if problem is not None:
-        window.statusBar().showMessage(problem, STATUS_MESSAGE_MS)
+        window.show_status(problem)
         return
     if offer_omni(parts):
         return
@@ -85,9 +84,7 @@ def connect_attachments(parts: AppParts) -> None:
     recorder.levelChanged.connect(bar.set_level)
     recorder.elapsedChanged.connect(bar.set_elapsed)
     recorder.recorded.connect(lambda path: attachments.add_paths([Path(path)]))
-    recorder.errorOccurred.connect(
-        lambda text: window.statusBar().showMessage(text, STATUS_MESSAGE_MS)
-    )
+    recorder.errorOccurred.connect(window.show_status)
     bar.finishRequested.connect(recorder.finish)
     bar.cancelRequested.connect(recorder.cancel)
     composer.attachRequested.connect(pick_files)

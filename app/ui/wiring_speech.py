@@ -20,7 +20,6 @@ from app.ui.transfer_controller import documents_folder
 if TYPE_CHECKING:
     from app.ui.wiring import AppParts
 
-STATUS_MESSAGE_MS = 8000
 SAVE_SUFFIXES = ("wav", "flac", "ogg", "mp3")
 
 
@@ -60,7 +59,7 @@ def connect_speech(parts: AppParts) -> None:
     def show_failure(text: str) -> None:
         panel.show_error(text)
         if not panel.isVisible():  # the panel is where errors live; say it here too
-            window.statusBar().showMessage(text, STATUS_MESSAGE_MS)
+            window.show_status(text)
 
     def speaking_changed(owner: object) -> None:
         panel.set_speaking(owner is not None)
