@@ -153,17 +153,9 @@ class SoundBackend:
         sd = self.module()
         if device is None and not self.output_devices():
             raise AudioError(NO_OUTPUT_DEVICE)
-        try:
-            stream = sd.OutputStream(
-                samplerate=samplerate,
-                channels=channels,
-                dtype="int16",
-                device=device,
-                callback=callback,
-            )
-        except (sd.PortAudioError, ValueError) as exc:
-            raise AudioError(f"The sound output could not be opened: {exc}") from exc
-        return _SoundDeviceStream(stream, sd.PortAudioError)
+        return _open_stream(
+            sd, sd.OutputStream, "The sound output", callback, samplerate, channels, device
+        )
 
     def open_input(
         self,
@@ -186,17 +178,32 @@ class SoundBackend:
             raise AudioError(f"The sound devices could not be listed: {exc}") from exc
         if device is None and not has_input:
             raise AudioError(NO_INPUT_DEVICE)
-        try:
-            stream = sd.InputStream(
-                samplerate=samplerate,
-                channels=channels,
-                dtype="int16",
-                device=device,
-                callback=callback,
-            )
-        except (sd.PortAudioError, ValueError) as exc:
-            raise AudioError(f"The microphone could not be opened: {exc}") from exc
-        return _SoundDeviceStream(stream, sd.PortAudioError)
+        return _open_stream(
+            sd, sd.InputStream, "The microphone", callback, samplerate, channels, device
+        )
+
+
+def _open_stream(
+    sd: Any,
+    stream_type: Callable[..., Any],
+    what: str,
+    callback: Callable[..., None],
+    samplerate: int,
+    channels: int,
+    device: int | str | None,
+) -> OutputStream:
+    """Open (not start) a 16-bit sounddevice stream; ``what`` names it in the error."""
+    try:
+        stream = stream_type(
+            samplerate=samplerate,
+            channels=channels,
+            dtype="int16",
+            device=device,
+            callback=callback,
+        )
+    except (sd.PortAudioError, ValueError) as exc:
+        raise AudioError(f"{what} could not be opened: {exc}") from exc
+    return _SoundDeviceStream(stream, sd.PortAudioError)
 
 
 class _SoundDeviceStream:
