@@ -1,0 +1,135 @@
+"""The words function calling is spoken in: a tool's description, a call, its result.
+
+Shared by the built-in tools, MCP servers, the tool loop and the tool cards, so none of
+them has to import another to agree on a shape.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Literal
+
+BUILTIN_SOURCE = "builtin"
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """A function the model may call.
+
+    Attributes:
+        name: The name the model calls it by (unique among the tools sent; MCP tools are
+            prefixed with their server's name, see :mod:`app.core.mcp_config`).
+        description: What it does, for the model.
+        parameters: A JSON Schema object for its arguments.
+        source: ``"builtin"`` or the MCP server's name.
+        title: A short name for people ("" : use ``name``).
+    """
+
+    name: str
+    description: str
+    parameters: Mapping[str, Any]
+    source: str = BUILTIN_SOURCE
+    title: str = ""
+
+    def to_openai(self) -> dict[str, Any]:
+        """The entry of the request's ``tools`` list (OpenAI-compatible shape)."""
+        return {
+            "type": "function",
+            "function": {
+                "name": self.name,
+                "description": self.description,
+                "parameters": dict(self.parameters),
+            },
+        }
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One call the model asked for.
+
+    Attributes:
+        id: The call id (``call_<hex>`` on MiMo), echoed by the ``tool`` message.
+        name: The tool's name.
+        arguments: The arguments as the model sent them: a JSON string, maybe invalid.
+    """
+
+    id: str
+    name: str
+    arguments: str
+
+    def to_wire(self) -> dict[str, Any]:
+        """The call as an assistant message's ``tool_calls`` entry."""
+        return {
+            "id": self.id,
+            "type": "function",
+            "function": {"name": self.name, "arguments": self.arguments},
+        }
+
+    @classmethod
+    def from_wire(cls, raw: Mapping[str, Any]) -> ToolCall:
+        function = raw.get("function")
+        function = function if isinstance(function, Mapping) else {}
+        return cls(
+            id=str(raw.get("id") or ""),
+            name=str(function.get("name") or ""),
+            arguments=str(function.get("arguments") or ""),
+        )
+
+    def parsed_arguments(self) -> dict[str, Any]:
+        """The arguments as an object.
+
+        Raises:
+            ToolError: They are not a JSON object ("" counts as ``{}``).
+        """
+        if not self.arguments.strip():
+            return {}
+        try:
+            value = json.loads(self.arguments)
+        except ValueError as error:
+            raise ToolError(f"The arguments are not valid JSON: {error}") from error
+        if not isinstance(value, dict):
+            raise ToolError("The arguments must be a JSON object")
+        return value
+
+
+class ToolError(Exception):
+    """A tool could not run or failed; the message is sent to the model as the result."""
+
+
+class Consent(StrEnum):
+    """The user's answer to "run this tool?"."""
+
+    ALLOW_ONCE = "allow_once"
+    ALWAYS = "always"
+    DENY = "deny"
+
+
+Outcome = Literal["ok", "error", "denied", "timeout"]
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    """What a call gave back.
+
+    Attributes:
+        content: The text sent back to the model as the ``tool`` message.
+        outcome: ``ok``, ``error`` (the tool failed or does not exist), ``denied`` (the
+            user said no) or ``timeout``.
+        duration: Seconds the call ran (0 when it never ran).
+        details: Anything else worth showing on the card (e.g. MCP structured content).
+    """
+
+    content: str
+    outcome: Outcome = "ok"
+    duration: float = 0.0
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome != "ok"
+
+
+DENIED_RESULT = "The user denied this tool call."
