@@ -16,12 +16,23 @@ import binascii
 import io
 import wave
 from dataclasses import dataclass
-from typing import Any, Final, Literal, get_args
+from typing import Any
 
 from app.api.errors import ProtocolError, StreamError
 from app.api.events import AudioDelta, Finish, SpeechEvent, Usage
 from app.api.http_errors import error_payload_fields
 from app.api.openai_wire import DONE, load_json, parse_completion, stream_events
+from app.api.speech_request import (
+    AUDIO_FORMATS,
+    DEFAULT_TTS_MODEL,
+    DEFAULT_VOICE,
+    KNOWN_VOICES,
+    PCM_FORMAT,
+    STREAM_FORMAT,
+    AudioFormat,
+    PcmFormat,
+    SpeechRequest,
+)
 
 __all__ = [
     "AUDIO_FORMATS",
@@ -39,84 +50,6 @@ __all__ = [
     "speech_chunk_events",
     "wav_to_pcm",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class PcmFormat:
-    """Raw PCM: signed little-endian integers, channels interleaved.
-
-    Attributes:
-        samplerate: Frames per second.
-        channels: Samples per frame.
-        sample_width: Bytes per sample (2: 16-bit).
-    """
-
-    samplerate: int
-    channels: int = 1
-    sample_width: int = 2
-
-    @property
-    def frame_bytes(self) -> int:
-        """Bytes per frame (all channels of one instant)."""
-        return self.channels * self.sample_width
-
-    def frames_in(self, byte_count: int) -> int:
-        """Whole frames in ``byte_count`` bytes."""
-        return byte_count // self.frame_bytes
-
-    def ms_of(self, frames: int) -> int:
-        """The duration of ``frames`` frames in whole milliseconds."""
-        return frames * 1000 // self.samplerate
-
-
-PCM_FORMAT: Final = PcmFormat(samplerate=24_000, channels=1, sample_width=2)
-"""MiMo's streamed PCM: 24 kHz, mono, signed 16-bit little-endian (believed, unverified)."""
-
-AudioFormat = Literal["wav", "mp3", "pcm16"]
-AUDIO_FORMATS: Final[tuple[str, ...]] = get_args(AudioFormat)
-KNOWN_VOICES: Final = ("mimo_default", "default_zh", "default_en")
-DEFAULT_VOICE: Final = "mimo_default"
-DEFAULT_TTS_MODEL: Final = "mimo-v2-tts"
-_STREAM_FORMAT: Final[AudioFormat] = "pcm16"
-
-
-@dataclass(frozen=True, slots=True)
-class SpeechRequest:
-    """What to say and how.
-
-    Attributes:
-        text: The text to speak; must not be blank.
-        instruction: A free style instruction ("read slowly, like a bedtime story"),
-            sent as the user message; None sends no user message.
-        style: A style tag such as ``"Happy"``; becomes a ``<style>Happy</style>``
-            prefix on the spoken text.
-        voice: One of :data:`KNOWN_VOICES` (newer models accept more).
-        format: The audio of a non-streamed reply; a streamed one is always ``pcm16``.
-        model: A speech model id.
-    """
-
-    text: str
-    instruction: str | None = None
-    style: str | None = None
-    voice: str = DEFAULT_VOICE
-    format: AudioFormat = "wav"
-    model: str = DEFAULT_TTS_MODEL
-
-    def __post_init__(self) -> None:
-        if not self.text.strip():
-            raise ValueError("There is no text to speak")
-        if self.format not in AUDIO_FORMATS:
-            raise ValueError(f"Unknown audio format {self.format!r}")
-        if not self.voice.strip():
-            raise ValueError("A voice is needed")
-        if self.style is not None and ("<" in self.style or ">" in self.style):
-            raise ValueError("A style tag must not contain '<' or '>'")
-
-    @property
-    def spoken_text(self) -> str:
-        """The assistant message: the text with its ``<style>`` prefix, if any."""
-        style = (self.style or "").strip()
-        return f"<style>{style}</style>{self.text}" if style else self.text
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +83,7 @@ def build_speech_body(request: SpeechRequest, *, stream: bool) -> dict[str, Any]
     if request.instruction and request.instruction.strip():
         messages.append({"role": "user", "content": request.instruction})
     messages.append({"role": "assistant", "content": request.spoken_text})
-    audio_format = _STREAM_FORMAT if stream else request.format
+    audio_format = STREAM_FORMAT if stream else request.format
     return {
         "model": request.model,
         "messages": messages,

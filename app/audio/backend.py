@@ -14,10 +14,11 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:  # numpy costs ~50 ms to import: not needed to list devices or start
+    import numpy as np
+    import numpy.typing as npt
 
 __all__ = [
     "DEFAULT_BACKEND",
@@ -48,7 +49,10 @@ class AudioError(Exception):
         self.message = message
 
 
-AudioCallback = Callable[[npt.NDArray[np.int16], int, Any, Any], None]
+if TYPE_CHECKING:
+    AudioCallback = Callable[[npt.NDArray[np.int16], int, Any, Any], None]
+else:
+    AudioCallback = Callable[[Any, int, Any, Any], None]
 """``callback(outdata, frames, time, status)``, as sounddevice calls it."""
 
 

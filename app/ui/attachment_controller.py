@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -22,7 +21,7 @@ from PySide6.QtGui import QImage, QImageReader
 from app.audio.qt_recorder import QtRecorder
 from app.core.conversation import Attachment
 from app.core.media import format_size, inspect_media
-from app.ui.attachment_pane import THUMBNAIL_PX, AttachmentPane, ChipState
+from app.ui.attachment_pane import THUMBNAIL_PX, AttachmentPane, ChipState, clock_time
 from app.ui.tasks import TaskSet
 
 MAX_ATTACHMENTS = 10
@@ -45,14 +44,6 @@ class _Draft:
     name: str
     examined: Examined | None = None
     error: str = ""
-
-
-def clock_time(seconds: float) -> str:
-    """``75.4`` -> ``"1:15"`` (halves round up); an hour or more -> ``"1:02:03"``."""
-    whole = max(0, math.floor(seconds + 0.5))
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
 
 
 def examine_file(path: Path) -> Examined:

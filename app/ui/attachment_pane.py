@@ -9,6 +9,7 @@ attachment controller decides what the chips say.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
@@ -31,6 +32,14 @@ CHIP_WIDTH = 210
 FPS_CHOICES = (0.5, 1.0, 2.0, 5.0, 10.0)
 RESOLUTIONS = ("default", "max")
 _GLYPHS = {"image": "▣", "audio": "♪", "video": "▶", "": "…"}
+
+
+def clock_time(seconds: float) -> str:
+    """``75.4`` -> ``"1:15"`` (halves round up); an hour or more -> ``"1:02:03"``."""
+    whole = max(0, math.floor(seconds + 0.5))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
 
 
 @dataclass(frozen=True)

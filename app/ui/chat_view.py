@@ -11,17 +11,23 @@ and actions on a bubble are reported with that position.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypeAlias
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from app.core.conversation import Message
-from app.ui.message_widgets import AssistantBubble, ErrorCard, UserBubble
+
+if TYPE_CHECKING:  # the bubbles (Markdown, code highlighting) load with the first one
+    from app.ui.message_widgets import AssistantBubble, ErrorCard, UserBubble
 
 HIGHLIGHT_MS = 2000
 FIRST_ITEM = 2  # layout items before the first bubble: the placeholder, the earlier button
 ANCHOR_MARGIN = 24
+LIVE_LIMIT = 40  # bubbles kept while chatting; past it the oldest go, down to LIVE_KEEP
+LIVE_KEEP = 20
 
-Bubble = UserBubble | AssistantBubble
+Bubble: TypeAlias = "UserBubble | AssistantBubble"
 
 
 class ChatView(QScrollArea):
@@ -129,27 +135,53 @@ class ChatView(QScrollArea):
             if found is None:
                 continue
             widget: QWidget = found
-            if widget in self.bubbles:
-                self.bubbles.remove(widget)
-            if widget is self.current_reply:
-                self.current_reply = None
-            if widget is self.last_error:
-                self.last_error = None
-            if widget is self._highlighted:
-                self._highlighted = None
-            if widget is self._anchor:
-                self._anchor = None
+            self._forget(widget)
             widget.deleteLater()
 
+    def _forget(self, widget: QWidget) -> None:
+        """Drop every reference the view keeps to ``widget`` (about to be deleted)."""
+        if widget in self.bubbles:
+            self.bubbles.remove(widget)
+        if widget is self.current_reply:
+            self.current_reply = None
+        if widget is self.last_error:
+            self.last_error = None
+        if widget is self._highlighted:
+            self._highlighted = None
+        if widget is self._anchor:
+            self._anchor = None
+
     def add_user_message(self, message: Message) -> UserBubble:
+        """Show the message just sent, at the bottom (where the view then stays)."""
+        from app.ui.message_widgets import UserBubble
+
         bubble = UserBubble(message.content, self._content, message.attachments)
         self.insert_bubble(bubble)
         self._stick_to_bottom = True
         self._anchor = None
+        if len(self.bubbles) > LIVE_LIMIT:
+            self.drop_earliest(len(self.bubbles) - LIVE_KEEP)
         return bubble
+
+    def drop_earliest(self, count: int) -> None:
+        """Remove the first ``count`` bubbles (and error cards among them); "Show earlier
+        messages" brings them back. Keeps a long chat's memory flat."""
+        count = min(count, len(self.bubbles) - 1)
+        if count <= 0:
+            return
+        end = self._layout.indexOf(self.bubbles[count])
+        for _ in range(end - FIRST_ITEM):
+            item = self._layout.takeAt(FIRST_ITEM)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                self._forget(widget)
+                widget.deleteLater()
+        self.set_hidden_before(self.offset + count)
 
     def begin_reply(self, model_label: str) -> AssistantBubble:
         self._retire_error()
+        from app.ui.message_widgets import AssistantBubble
+
         bubble = AssistantBubble(model_label, self._content)
         bubble.set_status(self.tr("Waiting for the reply…"))
         self.insert_bubble(bubble)
@@ -163,6 +195,8 @@ class ChatView(QScrollArea):
 
     def insert_bubble(self, bubble: Bubble, index: int | None = None) -> None:
         """Show ``bubble`` at bubble ``index`` (None: at the end) and report its actions."""
+        from app.ui.message_widgets import UserBubble
+
         if isinstance(bubble, UserBubble):
             bubble.editSubmitted.connect(lambda text: self._bubble_edited(bubble, text))
         else:
@@ -192,7 +226,7 @@ class ChatView(QScrollArea):
     def set_branch(self, position: int, index: int, count: int) -> None:
         """Show "index / count" on the bubble of message ``position`` (hidden when 1)."""
         if (bubble := self.bubble_at(position)) is not None:
-            bubble.branch.set_branch(index, count)
+            bubble.set_branch(index, count)
 
     def set_busy(self, busy: bool) -> None:
         """While a reply streams, editing, regenerating and switching versions are off."""
@@ -270,6 +304,8 @@ class ChatView(QScrollArea):
         self.current_reply = None
 
     def show_error(self, message: str, retryable: bool) -> ErrorCard:
+        from app.ui.message_widgets import ErrorCard
+
         card = ErrorCard(message, retryable=retryable, parent=self._content)
         card.retryClicked.connect(self.retryRequested)
         self._add(card)

@@ -56,7 +56,7 @@ def _bubble_for(
         if message.usage is not None:
             bubble.set_usage(*usage_summary(message.usage, message.model or "", prices))
     index, count = conversation.branch_of(position)
-    bubble.branch.set_branch(index, count)
+    bubble.set_branch(index, count)
     return bubble
 
 

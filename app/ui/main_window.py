@@ -9,8 +9,9 @@ done in one place, :func:`app.ui.wiring.connect_signals`.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -29,9 +30,11 @@ from app.ui.chat_view import ChatView
 from app.ui.composer import Composer, local_files
 from app.ui.history_sidebar import HistorySidebar
 from app.ui.model_picker import ModelPicker
-from app.ui.search_dialog import SearchDialog
 from app.ui.style import STYLE_SHEET
 from app.ui.tts_panel import TtsPanel
+
+if TYPE_CHECKING:
+    from app.ui.search_dialog import SearchDialog
 
 APP_TITLE = "MiMo Desktop"
 STATUS_MESSAGE_MS = 8000  # how long a passing message stays in the status bar
@@ -93,7 +96,7 @@ class MainWindow(QMainWindow):
         self.offer_bar = OfferBar(self)
         self.setAcceptDrops(True)
         self.sidebar = HistorySidebar(self)
-        self.search_dialog = SearchDialog(self)
+        self._search_dialog: SearchDialog | None = None
         chat_area = QWidget(self)
         layout = QVBoxLayout(chat_area)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -124,6 +127,15 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.usage_label, 1)
         self.statusBar().addPermanentWidget(self.storage_warning)
         self._make_actions()
+
+    @property
+    def search_dialog(self) -> SearchDialog:
+        """The Ctrl+K search dialog (made on first use, after the window is on screen)."""
+        if self._search_dialog is None:
+            from app.ui.search_dialog import SearchDialog
+
+            self._search_dialog = SearchDialog(self)
+        return self._search_dialog
 
     def _make_actions(self) -> None:
         self.new_chat_action = QAction(self.tr("&New chat"), self)
@@ -222,3 +234,11 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.closing.emit()
         super().closeEvent(event)
+
+
+def window_at(geometry: str | None) -> MainWindow:
+    """A new main window at its saved size and place (``geometry``: base64 of Qt's bytes)."""
+    window = MainWindow()
+    if geometry:
+        window.restoreGeometry(QByteArray.fromBase64(geometry.encode()))
+    return window

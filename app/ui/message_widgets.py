@@ -75,8 +75,68 @@ class BranchSwitch(QWidget):
         self.setVisible(count > 1)
 
 
-class UserBubble(QFrame):
+class BranchHolder:
+    """The "< 2 / 3 >" arrows of a bubble, made only when the message has siblings.
+
+    Most messages never have any, and each switch costs ~60 KB of widgets.
+    """
+
+    branchStepped: Signal
+
+    def _init_branch(self, row: QHBoxLayout, index: int) -> None:
+        self._branch: BranchSwitch | None = None
+        self._branch_row = row
+        self._branch_index = index
+        self._branch_enabled = True
+
+    @property
+    def branch(self) -> BranchSwitch:
+        if self._branch is None:
+            assert isinstance(self, QWidget)
+            self._branch = BranchSwitch(self)
+            self._branch.setEnabled(self._branch_enabled)
+            self._branch.stepped.connect(self.branchStepped)
+            self._branch_row.insertWidget(self._branch_index, self._branch)
+        return self._branch
+
+    def set_branch(self, index: int, count: int) -> None:
+        """Show "index / count" arrows (none while the message has no siblings)."""
+        if count > 1 or self._branch is not None:
+            self.branch.set_branch(index, count)
+
+    def _enable_branch(self, enabled: bool) -> None:
+        self._branch_enabled = enabled
+        if self._branch is not None:
+            self._branch.setEnabled(enabled)
+
+
+class EditBox(QWidget):
+    """The editor a user message turns into, with Send and Cancel."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.editor = ComposerEdit(self)
+        self.editor.setObjectName("messageEditor")
+        self.editor.setAccessibleName(self.tr("Edit message"))
+        self.save_button = QPushButton(self.tr("Send"), self)
+        self.save_button.setObjectName("editSendButton")
+        self.cancel_button = QPushButton(self.tr("Cancel"), self)
+        self.cancel_button.setObjectName("editCancelButton")
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.save_button)
+        layout.addWidget(self.editor)
+        layout.addLayout(buttons)
+
+
+class UserBubble(BranchHolder, QFrame):
     """A message the user sent; Edit turns it into an editor whose text is sent anew.
+
+    The text is a selectable label and the editor is made on the first Edit: a bubble
+    costs a third of what a text view and a hidden editor did.
 
     Signals:
         editSubmitted(str): the edited text, to be sent as a new version of the message.
@@ -96,57 +156,70 @@ class UserBubble(QFrame):
         self.setObjectName("userBubble")
         self.text = text
         self.attachments = AttachmentStrip(attachments, self)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 8, 12, 4)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(12, 8, 12, 4)
         header = QLabel(self.tr("You"), self)
         header.setObjectName("bubbleHeader")
-        self.body = MarkdownView(self)
-        self.body.setPlainText(text)
-        self.editor = ComposerEdit(self)
-        self.editor.setObjectName("messageEditor")
-        self.editor.setAccessibleName(self.tr("Edit message"))
-        self.editor.hide()
-        self.save_button = QPushButton(self.tr("Send"), self)
-        self.save_button.setObjectName("editSendButton")
-        self.cancel_button = QPushButton(self.tr("Cancel"), self)
-        self.cancel_button.setObjectName("editCancelButton")
-        edit_buttons = QHBoxLayout()
-        edit_buttons.addStretch(1)
-        edit_buttons.addWidget(self.cancel_button)
-        edit_buttons.addWidget(self.save_button)
-        self.save_button.hide()
-        self.cancel_button.hide()
-        self.branch = BranchSwitch(self)
+        self.body = QLabel(self)
+        self.body.setObjectName("userText")
+        self.body.setTextFormat(Qt.TextFormat.PlainText)
+        self.body.setWordWrap(True)
+        self.body.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+        self.body.setText(text)
+        self._edit_box: EditBox | None = None
         self.edit_button = _action_button(self.tr("Edit"), self.tr("Edit and send again"), self)
         self.copy_button = _action_button(self.tr("Copy"), self.tr("Copy the message"), self)
         actions = QHBoxLayout()
         actions.setSpacing(2)
         actions.addStretch(1)
-        actions.addWidget(self.branch)
         actions.addWidget(self.edit_button)
         actions.addWidget(self.copy_button)
-        layout.addWidget(header)
-        layout.addWidget(self.attachments)
-        layout.addWidget(self.body)
-        layout.addWidget(self.editor)
-        layout.addLayout(edit_buttons)
-        layout.addLayout(actions)
+        self._init_branch(actions, 1)
+        self._layout.addWidget(header)
+        self._layout.addWidget(self.attachments)
+        self._layout.addWidget(self.body)
+        self._layout.addLayout(actions)
         self.edit_button.clicked.connect(self.start_editing)
         self.copy_button.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.text))
-        self.save_button.clicked.connect(self._submit_edit)
-        self.cancel_button.clicked.connect(self.stop_editing)
-        self.editor.submitted.connect(self._submit_edit)
-        self.branch.stepped.connect(self.branchStepped)
+
+    @property
+    def edit_box(self) -> EditBox:
+        if self._edit_box is None:
+            box = EditBox(self)
+            box.hide()
+            box.save_button.setEnabled(self.edit_button.isEnabled())
+            box.save_button.clicked.connect(self._submit_edit)
+            box.cancel_button.clicked.connect(self.stop_editing)
+            box.editor.submitted.connect(self._submit_edit)
+            self._layout.insertWidget(self._layout.indexOf(self.body) + 1, box)
+            self._edit_box = box
+        return self._edit_box
+
+    @property
+    def editor(self) -> ComposerEdit:
+        return self.edit_box.editor
+
+    @property
+    def save_button(self) -> QPushButton:
+        return self.edit_box.save_button
+
+    @property
+    def cancel_button(self) -> QPushButton:
+        return self.edit_box.cancel_button
 
     @property
     def editing(self) -> bool:
-        return self.editor.isVisible()
+        return self._edit_box is not None and self._edit_box.isVisible()
 
     def set_actions_enabled(self, enabled: bool) -> None:
         """Edit and the arrows are off while a reply streams."""
         self.edit_button.setEnabled(enabled)
-        self.branch.setEnabled(enabled)
-        self.save_button.setEnabled(enabled)
+        self._enable_branch(enabled)
+        if self._edit_box is not None:
+            self._edit_box.save_button.setEnabled(enabled)
 
     def start_editing(self) -> None:
         self.editor.setPlainText(self.text)
@@ -155,12 +228,11 @@ class UserBubble(QFrame):
         self.editor.selectAll()
 
     def stop_editing(self) -> None:
-        self._show_editor(False)
+        if self._edit_box is not None:
+            self._show_editor(False)
 
     def _show_editor(self, editing: bool) -> None:
-        widgets: tuple[QWidget, ...] = (self.editor, self.save_button, self.cancel_button)
-        for widget in widgets:
-            widget.setVisible(editing)
+        self.edit_box.setVisible(editing)
         for widget in (self.body, self.edit_button):
             widget.setVisible(not editing)
 
@@ -172,7 +244,7 @@ class UserBubble(QFrame):
         self.editSubmitted.emit(text)
 
 
-class AssistantBubble(QFrame):
+class AssistantBubble(BranchHolder, QFrame):
     """A reply: a collapsible reasoning section, the answer, a status line and actions.
 
     Signals:
@@ -206,9 +278,7 @@ class AssistantBubble(QFrame):
         self.reasoning_toggle.setAccessibleName(self.tr("Show or hide the reasoning"))
         self.reasoning_toggle.hide()
         self.reasoning_toggle.clicked.connect(self._toggled_by_user)
-        self.reasoning = MarkdownView(self)
-        self.reasoning.setObjectName("reasoning")
-        self.reasoning.hide()
+        self._reasoning: MarkdownView | None = None  # made when reasoning arrives
         self.body = MarkdownView(self)
         self.body.setObjectName("answer")
         self.status = QLabel(self)
@@ -217,7 +287,6 @@ class AssistantBubble(QFrame):
         self.status.hide()
         self.usage = QLabel(self)
         self.usage.setObjectName("replyUsage")
-        self.branch = BranchSwitch(self)
         self.copy_button = _action_button(self.tr("Copy"), self.tr("Copy the reply"), self)
         self.regenerate_button = _action_button(
             self.tr("Regenerate"), self.tr("Ask again; this reply stays as a version"), self
@@ -228,23 +297,32 @@ class AssistantBubble(QFrame):
         actions.setSpacing(2)
         actions.addWidget(self.usage)
         actions.addStretch(1)
-        actions.addWidget(self.branch)
         actions.addWidget(self.read_button)
         actions.addWidget(self.copy_button)
         actions.addWidget(self.regenerate_button)
         self.read_button.hide()
         self.copy_button.hide()
         self.regenerate_button.hide()
+        self._init_branch(actions, 2)
+        self._layout = layout
         layout.addWidget(self.header)
         layout.addWidget(self.reasoning_toggle, 0, Qt.AlignmentFlag.AlignLeft)
-        layout.addWidget(self.reasoning)
         layout.addWidget(self.body)
         layout.addWidget(self.status)
         layout.addLayout(actions)
         self.copy_button.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.text))
         self.regenerate_button.clicked.connect(self.regenerateRequested)
         self.read_button.clicked.connect(self.readAloudRequested)
-        self.branch.stepped.connect(self.branchStepped)
+
+    @property
+    def reasoning(self) -> MarkdownView:
+        """The reasoning view (made on first use: most replies have none)."""
+        if self._reasoning is None:
+            self._reasoning = MarkdownView(self)
+            self._reasoning.setObjectName("reasoning")
+            self._reasoning.hide()
+            self._layout.insertWidget(self._layout.indexOf(self.body), self._reasoning)
+        return self._reasoning
 
     @property
     def speaking(self) -> bool:
@@ -264,7 +342,7 @@ class AssistantBubble(QFrame):
     def set_actions_enabled(self, enabled: bool) -> None:
         """Regenerate and the arrows are off while a reply streams."""
         self.regenerate_button.setEnabled(enabled)
-        self.branch.setEnabled(enabled)
+        self._enable_branch(enabled)
 
     def set_usage(self, text: str, tooltip: str = "") -> None:
         self.usage.setText(text)
@@ -276,7 +354,7 @@ class AssistantBubble(QFrame):
 
     @property
     def reasoning_text(self) -> str:
-        return self.reasoning.toPlainText()
+        return self._reasoning.toPlainText() if self._reasoning is not None else ""
 
     def append(self, reasoning: str, text: str) -> None:
         if reasoning:

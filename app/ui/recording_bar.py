@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
-from app.ui.attachment_controller import clock_time
+from app.ui.attachment_pane import clock_time
 
 
 class RecordingBar(QFrame):

@@ -30,7 +30,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.api.tts import DEFAULT_TTS_MODEL, DEFAULT_VOICE, KNOWN_VOICES, AudioFormat, SpeechRequest
+from app.api.speech_request import (
+    DEFAULT_TTS_MODEL,
+    DEFAULT_VOICE,
+    KNOWN_VOICES,
+    AudioFormat,
+    SpeechRequest,
+)
 from app.audio.backend import OutputDevice
 
 _ERROR_STYLE = "color: #b91c1c;"

@@ -36,7 +36,7 @@ import httpx
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from app.__main__ import build, shutdown, start
+from app.assembly import build, shutdown, start
 from app.core.media import max_file_size
 from app.core.media_encoding import encode_data_url
 from app.core.secrets import FileStore

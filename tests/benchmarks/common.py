@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication, QWidget
 
+from app.core.malloc_tuning import limit_malloc_arenas
 from app.ui import conversation_display
 from app.ui.event_loop import AppEventLoop
 from app.ui.wiring import AppParts
@@ -77,6 +78,7 @@ def run_in_app(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
         RuntimeError: a slot raised meanwhile (PySide prints it and goes on, so the
             figures would describe a broken run).
     """
+    limit_malloc_arenas()  # as app.__main__.main does, before any thread starts
     app = QApplication.instance() or QApplication(sys.argv[:1])
     loop = AppEventLoop(app)
     asyncio.set_event_loop(loop)

@@ -27,7 +27,7 @@ from typing import Any
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import tests.tools.harness as harness
-from app.__main__ import build
+from app.assembly import build
 from app.audio.backend import OutputDevice
 from app.ui.wiring import AppParts
 from tests.audio.fakes import RecordingSink

@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 import httpx
 from PySide6.QtWidgets import QApplication
 
-from app.__main__ import build, shutdown, start
+from app.assembly import build, shutdown, start
 from app.core.secrets import FileStore
 from app.ui.wiring import AppParts
 from tests.sim import Plan, Simulator

@@ -24,7 +24,7 @@ from PySide6.QtGui import QColor, QImage, QLinearGradient, QPainter
 from PySide6.QtWidgets import QApplication
 
 import tests.tools.harness as harness
-from app.__main__ import build
+from app.assembly import build
 from app.audio.backend import OutputDevice
 from app.ui.event_loop import AppEventLoop
 from app.ui.wiring import AppParts

@@ -13,8 +13,8 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from app.__main__ import build, shutdown, start
 from app.api.retry import RetryPolicy
+from app.assembly import build, shutdown, start
 from app.core.secrets import FileStore, SecretStore
 from app.ui.event_loop import AppEventLoop
 from app.ui.message_widgets import AssistantBubble, ErrorCard, UserBubble

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 
 import tests.ui.conftest as ui_conftest
-from app.__main__ import build
 from app.api.tts import SpeechRequest, build_speech_body
+from app.assembly import build
 from app.audio.backend import NO_OUTPUT_DEVICE, PORTAUDIO_MISSING, AudioError, OutputDevice
 from app.audio.player import PlaybackState
 from app.core.settings import SETTINGS_FILE_NAME, load_settings
