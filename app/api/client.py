@@ -4,6 +4,12 @@ Pure asyncio + httpx. The ``httpx.AsyncClient`` is injected (timeouts, proxies a
 transports are the caller's choice), and so is ``sleep``, so tests can watch the
 backoff without waiting for it.
 
+The wire format is pluggable: a subclass sets ``_MODELS_PATH`` and ``_CHAT_PATH`` and
+overrides ``_chat_body``, ``_headers`` and the ``_read_*`` readers (see
+:class:`~app.api.anthropic_client.AnthropicClient`). The request body is built and
+serialised in a worker thread, so converting tens of megabytes of attachments never
+blocks the event loop.
+
 Failures are retried by the :class:`~app.api.retry.RetryPolicy` only while no byte of
 the reply body has arrived; a streamed request announces each retry with a
 :class:`~app.api.events.RetryScheduled` event before it sleeps. Every error leaves
@@ -19,6 +25,8 @@ import secrets
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
+from functools import partial
+from json.encoder import encode_basestring
 from typing import Any, TypeVar
 
 import httpx
@@ -57,6 +65,8 @@ class _Progress:
 
 
 Reader = Callable[[httpx.Response, _Progress], AsyncGenerator[T, None]]
+#: A request body, or a function that builds it (called in a worker thread).
+Body = dict[str, Any] | Callable[[], dict[str, Any]]
 
 
 class MimoClient:
@@ -70,6 +80,9 @@ class MimoClient:
         retry: The retry policy; the default retries 4 times.
         sleep: Awaited for each backoff delay.
     """
+
+    _MODELS_PATH = "/models"  # appended to the base URL
+    _CHAT_PATH = "/chat/completions"
 
     def __init__(
         self,
@@ -91,13 +104,19 @@ class MimoClient:
         """The base URL without a trailing slash."""
         return self._base_url
 
+    def _chat_body(self, request: ChatRequest, *, stream: bool) -> dict[str, Any]:
+        """The JSON body of a chat request; called in a worker thread."""
+        return build_chat_body(request, stream=stream)
+
     async def list_models(self) -> list[str]:
         """The model ids the endpoint offers (``GET {base}/models``).
 
         Raises:
             MimoError: After the retries, or at once for a non-retryable failure.
         """
-        return await self._last(self._attempts("GET", "/models", None, _JSON, self._read_models))
+        return await self._last(
+            self._attempts("GET", self._MODELS_PATH, None, _JSON, self._read_models)
+        )
 
     async def complete(self, request: ChatRequest) -> ChatResult:
         """Send a chat request with ``stream: false`` and return the whole answer.
@@ -105,9 +124,9 @@ class MimoClient:
         Raises:
             MimoError: After the retries, or at once for a non-retryable failure.
         """
-        body = build_chat_body(request, stream=False)
+        body = partial(self._chat_body, request, stream=False)
         return await self._last(
-            self._attempts("POST", "/chat/completions", body, _JSON, self._read_completion)
+            self._attempts("POST", self._CHAT_PATH, body, _JSON, self._read_completion)
         )
 
     def stream_chat(self, request: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
@@ -121,8 +140,8 @@ class MimoClient:
             MimoError: A failure before the reply began, after the retries; any
                 failure once it began (never retried).
         """
-        body = build_chat_body(request, stream=True)
-        return self._attempts("POST", "/chat/completions", body, _SSE, self._read_stream)
+        body = partial(self._chat_body, request, stream=True)
+        return self._attempts("POST", self._CHAT_PATH, body, _SSE, self._read_stream)
 
     async def _last(self, attempts: AsyncGenerator[T | RetryScheduled, None]) -> T:
         async with aclosing(attempts) as items:
@@ -135,11 +154,15 @@ class MimoClient:
         self,
         method: str,
         path: str,
-        body: dict[str, Any] | None,
+        body: Body | None,
         accept: str,
         reader: Reader[T],
     ) -> AsyncGenerator[T | RetryScheduled, None]:
-        """Run ``reader`` on the response, retrying as the policy allows."""
+        """Run ``reader`` on the response, retrying as the policy allows.
+
+        ``body`` (or the function that builds it) is turned into bytes once, in a
+        worker thread, before the first attempt.
+        """
         attempt = 0
         content = None if body is None else await encode_body(body)
         headers = self._headers(accept)
@@ -251,25 +274,37 @@ async def read_sse_events(
         raise ConnectionFailed(INCOMPLETE_REPLY)
 
 
-async def encode_body(body: dict[str, Any]) -> bytes:
+async def encode_body(body: Body) -> bytes:
     """The JSON bytes of a request body, made in a worker thread.
+
+    ``body`` may be a function that builds the body: it is called in the same worker
+    thread (converting a body may copy big attachments; see
+    :func:`~app.api.anthropic_wire.build_messages_body`).
 
     A request with attachments holds tens of megabytes of base64. ``json.dumps`` would
     escape each such string in one call that holds the GIL for ~150 ms, freezing the
     window even from a worker thread; see :func:`json_bytes`.
     """
-    return await asyncio.to_thread(json_bytes, body)
+    return await asyncio.to_thread(_build_and_encode, body)
 
 
-BIG_STRING = 1 << 20  # data: URLs at least this long are copied in, not escaped
+def _build_and_encode(body: Body) -> bytes:
+    return json_bytes(body() if callable(body) else body)
+
+
+BIG_STRING = 1 << 20  # strings at least this long are copied in slices
 _SLICE = 1 << 20
+# Bytes that JSON writes as they are: printable ASCII and DEL, but not '"' or '\'.
+_PLAIN = bytes(c for c in range(0x20, 0x80) if c not in b'"\\')
 
 
 def json_bytes(body: Any) -> bytes:
-    """Compact JSON of ``body``, copying big ``data:`` URLs in slices (short GIL holds).
+    """Compact JSON of ``body``, copying big strings in slices (short GIL holds).
 
-    A base64 data URL needs no JSON escaping, so it is left out of ``json.dumps`` (a
-    placeholder stands in) and written into the output a megabyte at a time.
+    A string of at least :data:`BIG_STRING` characters (a ``data:`` URL, raw base64)
+    is left out of ``json.dumps`` (a placeholder stands in) and written into the
+    output a megabyte at a time: copied as it is when the slice needs no escaping
+    (base64 never does), else escaped slice by slice, which gives the same text.
     """
     big: list[str] = []
     mark = "\x00" + secrets.token_hex(8)  # no text of the body can contain it by chance
@@ -279,7 +314,7 @@ def json_bytes(body: Any) -> bytes:
             return {key: swap(item) for key, item in value.items()}
         if isinstance(value, list):
             return [swap(item) for item in value]
-        if isinstance(value, str) and len(value) >= BIG_STRING and _needs_no_escaping(value):
+        if isinstance(value, str) and len(value) >= BIG_STRING:
             big.append(value)
             return f"{mark}:{len(big) - 1}\x00"
         return value
@@ -295,13 +330,18 @@ def json_bytes(body: Any) -> bytes:
         value = big[int(number)]
         out.write(b'"')
         for start in range(0, len(value), _SLICE):
-            out.write(value[start : start + _SLICE].encode("ascii"))
+            out.write(_json_slice(value[start : start + _SLICE]))
         out.write(rest.encode())
     return out.getvalue()
 
 
-def _needs_no_escaping(value: str) -> bool:
-    return value.startswith("data:") and value.isascii() and '"' not in value and "\\" not in value
+def _json_slice(piece: str) -> bytes:
+    """``piece`` as JSON string content (without quotes), like ``json.dumps`` writes it."""
+    if piece.isascii():
+        raw = piece.encode("ascii")
+        if not raw.translate(None, _PLAIN):  # nothing left: every byte is plain
+            return raw
+    return encode_basestring(piece)[1:-1].encode()
 
 
 async def _read_body(response: httpx.Response, progress: _Progress) -> bytes:

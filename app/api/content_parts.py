@@ -37,6 +37,7 @@ __all__ = [
     "anthropic_base64_block",
     "anthropic_block",
     "anthropic_content",
+    "anthropic_url_block",
     "audio_part",
     "check_url",
     "image_part",
@@ -207,10 +208,17 @@ def anthropic_base64_block(
     return _anthropic(kind, source, options)
 
 
+def anthropic_url_block(
+    kind: MediaKind, url: str, options: VideoOptions | None = None
+) -> dict[str, Any]:
+    """An image/audio/video block with a ``url`` source (used as given, not checked)."""
+    return _anthropic(kind, {"type": "url", "url": url}, options)
+
+
 def anthropic_block(part: MediaPart) -> dict[str, Any]:
     """The Anthropic-shaped block of one attachment (a ``data:`` URL is split: a copy)."""
     if part.url.startswith("https://"):
-        return _anthropic(part.kind, {"type": "url", "url": part.url}, part.options)
+        return anthropic_url_block(part.kind, part.url, part.options)
     media_type, data = split_data_url(part.url)
     return anthropic_base64_block(part.kind, media_type, data, part.options)
 

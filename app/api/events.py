@@ -19,6 +19,20 @@ class ReasoningDelta:
 
 
 @dataclass(frozen=True, slots=True)
+class ReasoningSignature:
+    """The signature of the reasoning just streamed (Anthropic-compatible format only).
+
+    A ``thinking`` block may end with a ``signature_delta``; sending the signature back
+    with the reasoning (as ``reasoning_signature`` beside ``reasoning_content`` in the
+    assistant message) lets the server verify it. The OpenAI-compatible format has no
+    such thing, so a consumer must not depend on this event; when several arrive (one
+    per thinking block), the last one belongs with the reasoning as a whole.
+    """
+
+    signature: str
+
+
+@dataclass(frozen=True, slots=True)
 class TextDelta:
     """A piece of the answer's ``content``."""
 
@@ -62,7 +76,15 @@ class RetryScheduled:
     error: MimoError
 
 
-StreamEvent = ReasoningDelta | TextDelta | ToolCallDelta | Usage | Finish | RetryScheduled
+StreamEvent = (
+    ReasoningDelta
+    | ReasoningSignature
+    | TextDelta
+    | ToolCallDelta
+    | Usage
+    | Finish
+    | RetryScheduled
+)
 
 
 @dataclass(frozen=True, slots=True)

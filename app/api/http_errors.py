@@ -1,5 +1,12 @@
 """Turn HTTP error statuses, error bodies and httpx exceptions into typed errors.
 
+Error bodies come in three shapes, all understood by :func:`error_payload_fields`:
+MiMo's ``{"error": {"code": "429", "message": ..., "type": "limitation"}}``,
+Anthropic's ``{"type": "error", "error": {"type": "rate_limit_error", "message": ...}}``
+and the unwrapped ``{"type": "server_error", "message": ...}`` of some gateways. With an
+error status the status types the error in every shape; an error inside a 200 body is
+typed by its numeric code or its Anthropic error type (:func:`error_in_body`).
+
 Every message is written for the user, and every text that came from the server is
 passed through :func:`redact` so that a key the server echoes never reaches a message.
 """
@@ -25,6 +32,7 @@ from app.api.errors import (
     QuotaError,
     RateLimited,
     ServerError,
+    StreamError,
     Timeout,
 )
 from app.api.retry import parse_retry_after
@@ -44,6 +52,21 @@ _STATUS_ERRORS: dict[int, tuple[type[APIStatusError], str]] = {
     421: (ContentFiltered, "The content filter blocked this request"),
     422: (BadRequest, "The server rejected the request"),
     429: (RateLimited, "Too many requests"),
+}
+
+
+#: The HTTP status of each Anthropic error ``type`` (their documented pairs).
+ANTHROPIC_ERROR_STATUS: dict[str, int] = {
+    "invalid_request_error": 400,
+    "authentication_error": 401,
+    "billing_error": 402,
+    "permission_error": 403,
+    "not_found_error": 404,
+    "request_too_large": 413,
+    "rate_limit_error": 429,
+    "api_error": 500,
+    "timeout_error": 504,
+    "overloaded_error": 529,
 }
 
 
@@ -99,6 +122,25 @@ def error_for_status(
     if error_class is RateLimited:
         return RateLimited(text, status=status, code=code, retry_after=retry_after)
     return error_class(text, status=status, code=code)
+
+
+def error_in_body(payload: object, *, secrets: Iterable[str] = ()) -> MimoError:
+    """The typed error of an error payload found in a 2xx body (or a stream).
+
+    A numeric ``code`` (MiMo: ``"429"``) or a known Anthropic error ``type``
+    (``"rate_limit_error"``) gives the error of that status; anything else is a
+    :class:`StreamError` with the server's message.
+    """
+    message, code = error_payload_fields(payload)
+    status = None
+    if code is not None and code.isdigit() and 400 <= int(code) <= 599:
+        status = int(code)
+    elif code in ANTHROPIC_ERROR_STATUS:
+        status = ANTHROPIC_ERROR_STATUS[code]
+    if status is not None:
+        return error_for_status(status, message, code, secrets=secrets)
+    text = redact(message, secrets) if message else "The server reported an error"
+    return StreamError(text, code=code)
 
 
 def error_from_response(

@@ -1,8 +1,10 @@
 """Where requests go and with which key: one shared HTTP client, one endpoint, one key.
 
-The UI changes the endpoint or the key (settings, first-run dialog); the chat, model and
-speech controllers ask for a fresh :class:`MimoClient` (or :class:`SpeechClient`) per
-request, so a change applies to the next request without tearing anything down.
+The UI changes the endpoint, its wire format or the key (settings, first-run dialog);
+the chat, model and speech controllers ask for a fresh :class:`MimoClient` (an
+:class:`AnthropicClient` when the endpoint speaks the Anthropic-compatible format) or
+:class:`SpeechClient` per request, so a change applies to the next request without
+tearing anything down. Speech is OpenAI-compatible only.
 """
 
 from __future__ import annotations
@@ -13,11 +15,15 @@ from typing import TypeVar
 
 import httpx
 
+from app.api.anthropic_client import AnthropicClient
 from app.api.client import MimoClient
 from app.api.retry import RetryPolicy
 from app.api.tts_client import SpeechClient
 
 _Client = TypeVar("_Client", bound=MimoClient)
+
+#: The wire formats :meth:`Connection.client` can speak.
+WIRES = ("openai", "anthropic")
 
 # Connect quickly, but let a slow model think: a reply may pause for a long time
 # between chunks while it reasons.
@@ -29,7 +35,14 @@ class NoApiKey(Exception):
 
 
 class Connection:
-    """The current endpoint and key, and the HTTP client they share."""
+    """The current endpoint, its wire format and key, and the HTTP client they share.
+
+    Attributes:
+        base_url: The endpoint's base URL (settable at any time).
+        wire: ``"openai"`` or ``"anthropic"`` (settable at any time); any other value
+            makes :meth:`client` raise ValueError.
+        api_key: The key, or None until one is known.
+    """
 
     def __init__(
         self,
@@ -39,20 +52,29 @@ class Connection:
         api_key: str | None = None,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        wire: str = "openai",
     ) -> None:
         self.http = http
         self.base_url = base_url
+        self.wire = wire
         self.api_key = api_key
         self._retry = retry
         self._sleep = sleep
 
     def client(self) -> MimoClient:
-        """A client for the current endpoint and key.
+        """A client for the current endpoint, wire format and key.
+
+        Returns:
+            An :class:`AnthropicClient` when ``wire`` is ``"anthropic"``, else a
+            :class:`MimoClient` (both have the same API and events).
 
         Raises:
             NoApiKey: when no key has been given yet.
+            ValueError: ``wire`` is not one of :data:`WIRES`.
         """
-        return self._make(MimoClient)
+        if self.wire not in WIRES:
+            raise ValueError(f"unknown wire format {self.wire!r}; expected one of {WIRES}")
+        return self._make(AnthropicClient if self.wire == "anthropic" else MimoClient)
 
     def speech_client(self) -> SpeechClient:
         """A speech (TTS) client for the current endpoint and key; same HTTP client.

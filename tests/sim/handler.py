@@ -1,5 +1,10 @@
 """The request handler of the simulator: routing, auth, replies and fault injection.
 
+Routes: ``/v1/models`` and ``/v1/chat/completions`` (OpenAI-compatible), and
+``/anthropic/v1/models`` and ``/anthropic/v1/messages`` (Anthropic-compatible, see
+:mod:`tests.sim.anthropic`). Both accept the key as ``Authorization: Bearer`` or
+``api-key`` only (``x-api-key`` alone is a 401, as on MiMo).
+
 Streams are written with hand-made ``Transfer-Encoding: chunked`` framing
 (:class:`ChunkedWriter`) so a plan controls every HTTP chunk boundary.
 """
@@ -11,10 +16,21 @@ import itertools
 import json
 import socket
 import time
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any, Protocol, cast
 from urllib.parse import urlsplit
 
+from tests.sim.anthropic import (
+    ANTHROPIC_AUTH_ERROR_BODY,
+    ANTHROPIC_ERROR_EVENT,
+    PING_PAYLOAD,
+    MessagesReply,
+    anthropic_error_body,
+    messages_problem,
+    models_body,
+    openai_view,
+)
 from tests.sim.media import media_problem
 from tests.sim.plan import (
     AUTH_ERROR_BODY,
@@ -26,7 +42,7 @@ from tests.sim.plan import (
     dumps,
     error_body,
 )
-from tests.sim.reply import Reply
+from tests.sim.reply import Reply, StreamEvent
 from tests.sim.tts import SpeechReply, is_speech_request, speech_problem
 
 if TYPE_CHECKING:
@@ -41,6 +57,32 @@ class _Writable(Protocol):
 
 class _Closed(Exception):
     """The handler must close the connection without (further) response."""
+
+
+@dataclass(frozen=True)
+class _Dialect:
+    """The SSE lines of the injected events of one wire format."""
+
+    malformed: tuple[str, ...]
+    error: tuple[str, ...]
+    ping: tuple[str, ...]
+
+
+_OPENAI = _Dialect(
+    malformed=(f"data: {MALFORMED_PAYLOAD}",),
+    error=(f"data: {ERROR_EVENT_PAYLOAD}",),
+    ping=(": ping",),
+)
+_ANTHROPIC = _Dialect(
+    malformed=("event: content_block_delta", f"data: {MALFORMED_PAYLOAD}"),
+    error=("event: error", f"data: {ANTHROPIC_ERROR_EVENT}"),
+    ping=("event: ping", f"data: {PING_PAYLOAD}"),
+)
+
+
+def _frame(lines: tuple[str, ...] | list[str], line_ending: str) -> bytes:
+    """One SSE event: its lines, each ended, then the blank line that dispatches it."""
+    return (line_ending.join(lines) + line_ending * 2).encode()
 
 
 def shutdown_socket(conn: socket.socket) -> None:
@@ -137,6 +179,9 @@ class Handler(BaseHTTPRequestHandler):
         headers = {name.lower(): value for name, value in self.headers.items()}
         request = RecordedRequest(self.command, path, headers, body)
         sim._record(request)
+        if path == "/anthropic" or path.startswith("/anthropic/"):
+            self._anthropic(request, path.removeprefix("/anthropic").rstrip("/"), generation)
+            return
         if path == "/v1" or path.startswith("/v1/"):
             key = request.api_key
             if key is None or key not in sim.api_keys:
@@ -183,11 +228,52 @@ class Handler(BaseHTTPRequestHandler):
         reply_type = SpeechReply if speech else Reply
         reply = reply_type(plan, body, ordinal, int(time.time()))
         if body.get("stream") is True:
-            self._stream(reply, plan)
+            delay = reply.delay if isinstance(reply, SpeechReply) else _token_delay(plan)
+            self._stream(reply.events(), plan, delay, _OPENAI)
         else:
             self._send_json(200, dumps(reply.completion()).encode())
 
-    def _stream(self, reply: Reply | SpeechReply, plan: Plan) -> None:
+    # -- Anthropic-compatible messages --------------------------------------------
+
+    def _anthropic(self, request: RecordedRequest, route: str, generation: int) -> None:
+        sim = self.sim
+        key = request.api_key  # Bearer or api-key; x-api-key is not accepted
+        if key is None or key not in sim.api_keys:
+            self._send_json(401, ANTHROPIC_AUTH_ERROR_BODY)
+        elif self.command == "GET" and route == "/v1/models":
+            self._send_json(200, models_body(sim.models))
+        elif self.command == "POST" and route == "/v1/messages":
+            self._messages(request.body, generation)
+        else:
+            self._send_json(404, anthropic_error_body(404))
+
+    def _messages(self, body: Any, generation: int) -> None:
+        sim = self.sim
+        plan, ordinal = sim._take_plan()
+        if plan.hang and not sim._wait_release(generation):
+            raise _Closed
+        if plan.status is not None:
+            extra = {"Retry-After": plan.retry_after} if plan.retry_after is not None else {}
+            payload = plan.error_body
+            self._send_json(plan.status, payload or anthropic_error_body(plan.status), extra)
+            return
+        problem = messages_problem(body, sim.models)
+        if problem is None:
+            problem = media_problem(openai_view(body))
+        if problem is not None:
+            self._send_json(400, anthropic_error_body(400, problem))
+            return
+        reply = MessagesReply(plan, body, ordinal, int(time.time()))
+        if body.get("stream") is True:
+            self._stream(reply.events(), plan, _token_delay(plan), _ANTHROPIC)
+        else:
+            self._send_json(200, dumps(reply.message()).encode())
+
+    # -- streaming ----------------------------------------------------------------
+
+    def _stream(
+        self, events: list[StreamEvent], plan: Plan, delay: float | None, dialect: _Dialect
+    ) -> None:
         sim = self.sim
         pause_generation = sim._generation()
         self.send_response(200)
@@ -196,41 +282,45 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         out = ChunkedWriter(self.wfile, plan.split_utf8)
-        end = plan.line_ending * 2
-        delay = 1.0 / plan.tokens_per_second if plan.tokens_per_second else None
-        if isinstance(reply, SpeechReply):
-            delay = reply.delay
-        if self._fault_after(0, plan, out, pause_generation):
+        if self._fault_after(0, plan, out, pause_generation, dialect):
             return
-        for number, event in enumerate(reply.events(), start=1):
+        for number, event in enumerate(events, start=1):
             if event.paced and delay is not None and sim._stopping.wait(delay):
                 raise _Closed
             if number == plan.pause_after:
                 pause_generation = sim._generation()
             if plan.event_log is not None:  # before the write: a reader finds it logged
                 plan.event_log.append(SentEvent(number, time.monotonic(), event.data))
-            out.write(f"data: {event.data}{end}".encode())
-            if self._fault_after(number, plan, out, pause_generation):
+            lines = [f"event: {event.event}"] if event.event else []
+            out.write(_frame([*lines, f"data: {event.data}"], plan.line_ending))
+            if self._fault_after(number, plan, out, pause_generation, dialect):
                 return
         out.finish()
 
-    def _fault_after(self, number: int, plan: Plan, out: ChunkedWriter, generation: int) -> bool:
+    def _fault_after(
+        self, number: int, plan: Plan, out: ChunkedWriter, generation: int, dialect: _Dialect
+    ) -> bool:
         """Applies the faults due after ``number`` events; True when the response ended."""
-        end = plan.line_ending * 2
+        if number == plan.ping_after:
+            out.write(_frame(dialect.ping, plan.line_ending))
         if number == plan.drop_after:
             shutdown_socket(self.connection)
             raise _Closed
         if number == plan.malformed_after:
-            out.write(f"data: {MALFORMED_PAYLOAD}{end}".encode())
+            out.write(_frame(dialect.malformed, plan.line_ending))
             out.finish()
             return True
         if number == plan.error_event_after:
-            out.write(f"data: {ERROR_EVENT_PAYLOAD}{end}".encode())
+            out.write(_frame(dialect.error, plan.line_ending))
             out.finish()
             return True
         if number == plan.pause_after and not self.sim._wait_release(generation):
             raise _Closed
         return False
+
+
+def _token_delay(plan: Plan) -> float | None:
+    return 1.0 / plan.tokens_per_second if plan.tokens_per_second else None
 
 
 def _validate(body: Any, models: tuple[str, ...]) -> str | None:

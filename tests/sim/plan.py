@@ -1,8 +1,9 @@
 """What the simulator answers: the Plan switches, recorded requests and error bodies.
 
-A :class:`Plan` describes one reply to ``POST /v1/chat/completions`` (its text,
-reasoning, tool calls) and the faults to inject into it. The reply objects themselves
-(chunks, completion, usage) are built in :mod:`tests.sim.reply`.
+A :class:`Plan` describes one reply to ``POST /v1/chat/completions`` or to the
+Anthropic-compatible ``POST /anthropic/v1/messages`` (its text, reasoning, tool calls)
+and the faults to inject into it. The reply objects themselves (chunks, completion,
+usage) are built in :mod:`tests.sim.reply` and :mod:`tests.sim.anthropic`.
 """
 
 from __future__ import annotations
@@ -129,8 +130,12 @@ class SentEvent:
 class Plan:
     """One reply of ``/v1/chat/completions`` and the faults to inject into it.
 
-    Event counts ("after N events") count SSE ``data:`` events sent, the first chunk
-    being event 1; N = 0 means before the first event.
+    The same plan drives ``/anthropic/v1/messages`` (see :mod:`tests.sim.anthropic`):
+    the same text, reasoning (as a thinking block), tool calls (as tool_use blocks),
+    usage and faults, in that format's events and error bodies.
+
+    Event counts ("after N events") count SSE events sent, the first chunk (or
+    ``message_start``) being event 1; N = 0 means before the first event.
 
     Attributes:
         content: The reply text; None gives ``"Echo: " + <last user message text>``
@@ -141,14 +146,16 @@ class Plan:
             ``delta.tool_calls`` pieces; finish_reason becomes ``"tool_calls"``
             (unless ``finish_reason`` is set to something other than ``"stop"``).
         finish_reason: The finish reason of the reply.
-        status: Answer this HTTP status with MiMo's error body instead of a reply.
+        status: Answer this HTTP status with MiMo's error body (Anthropic's shape on
+            the Anthropic endpoint) instead of a reply.
         retry_after: ``Retry-After`` header value sent with ``status``.
         error_body: Overrides the error body bytes sent with ``status``.
         drop_after: Close the socket after N events (no terminating chunk).
         malformed_after: After N events send an invalid JSON ``data:`` line, then end
-            the HTTP response normally (no ``[DONE]``).
-        error_event_after: After N events send an ``{"error": ...}`` event, then end
-            the HTTP response normally (no ``[DONE]``).
+            the HTTP response normally (no ``[DONE]`` / ``message_stop``).
+        error_event_after: After N events send an ``{"error": ...}`` event (Anthropic:
+            ``event: error`` with ``{"type": "error", "error": ...}``), then end the
+            HTTP response normally (no ``[DONE]`` / ``message_stop``).
         tokens_per_second: Paces the reasoning and content tokens (None: no pacing).
         split_utf8: Write the stream in HTTP chunks of 1-3 bytes, splitting multi-byte
             characters and lines across chunks.
@@ -156,7 +163,13 @@ class Plan:
         hang: Accept the request and send nothing until ``Simulator.release()``
             (then answer normally) or ``Simulator.stop()`` (then close).
         pause_after: After N events wait for ``Simulator.release()``, then continue.
-        usage: Replaces the usage object.
+        ping_after: After N events send a keep-alive: ``event: ping`` with
+            ``{"type": "ping"}`` on the Anthropic endpoint, a ``: ping`` comment line
+            on the OpenAI one. It is not counted as an event and not logged.
+        usage: Replaces the usage object, in the OpenAI shape (the Anthropic endpoint
+            converts it: ``input_tokens`` = prompt - cached, ``cache_read_input_tokens``
+            = cached, ``output_tokens`` = completion), or in the Anthropic shape (it
+            has ``input_tokens``), which only the Anthropic endpoint understands.
         audio_pieces: Speech (TTS) streams send the audio in this many
             ``delta.audio.data`` pieces (fewer when the audio has fewer frames).
         audio_interval: Seconds to wait before each audio piece (None: no pacing).
@@ -182,6 +195,7 @@ class Plan:
     line_ending: str = "\n"
     hang: bool = False
     pause_after: int | None = None
+    ping_after: int | None = None
     usage: dict[str, Any] | None = None
     audio_pieces: int = 4
     audio_interval: float | None = None
@@ -196,7 +210,8 @@ class Plan:
             raise ValueError("audio_pieces must be >= 1")
         if self.audio_interval is not None and self.audio_interval < 0:
             raise ValueError("audio_interval must be >= 0")
-        for name in ("drop_after", "malformed_after", "error_event_after", "pause_after"):
+        faults = ("drop_after", "malformed_after", "error_event_after", "pause_after", "ping_after")
+        for name in faults:
             value = getattr(self, name)
             if value is not None and value < 0:
                 raise ValueError(f"{name} must be >= 0")

@@ -81,10 +81,14 @@ def _split3(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class StreamEvent:
-    """One SSE ``data:`` payload; ``paced`` events wait for ``tokens_per_second``."""
+    """One SSE event: its ``data:`` payload and, when set, its ``event:`` name.
+
+    ``paced`` events wait for ``tokens_per_second``.
+    """
 
     data: str
     paced: bool = False
+    event: str | None = None
 
 
 class Reply:

@@ -37,7 +37,8 @@ class Simulator:
 
     Args:
         api_keys: Keys accepted via ``Authorization: Bearer`` or ``api-key``.
-        models: Model ids listed by ``/v1/models`` and accepted by chat completions.
+        models: Model ids listed by ``/v1/models`` (and ``/anthropic/v1/models``) and
+            accepted by chat completions (and messages).
         port: The port to bind on 127.0.0.1; 0 picks a free one.
 
     Attributes:
@@ -135,6 +136,11 @@ class Simulator:
     def base_url(self) -> str:
         """``http://127.0.0.1:<port>/v1``: the OpenAI-compatible base URL."""
         return f"{self.root_url}/v1"
+
+    @property
+    def anthropic_url(self) -> str:
+        """``http://127.0.0.1:<port>/anthropic``: the Anthropic-compatible base URL."""
+        return f"{self.root_url}/anthropic"
 
     # -- test controls ----------------------------------------------------------
 
