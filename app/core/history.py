@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from collections.abc import Callable, Mapping
@@ -17,6 +18,8 @@ log = logging.getLogger(__name__)
 
 DATABASE_NAME = "mimo.sqlite3"
 
+
+LONG_PATH = 200  # messages; converting more than this would hold the GUI thread
 
 async def open_history(data_dir: Path) -> tuple[AsyncStore | None, str | None]:
     """Open (creating or migrating) the history; on failure, no store and a warning.
@@ -124,9 +127,14 @@ async def load_conversation(
     siblings = await store.sibling_map(conv_id)
     shas = [sha for item in path for sha in item.attachments]
     records = await store.attachment_records(shas) if shas else {}
+
+    def messages() -> list[Message]:
+        return [message_from(item, records, store.attachment_path) for item in path]
+
+    # ~6 us a message: a long conversation is converted in a worker thread
     return Conversation(
         system_prompt=str(row.settings.get("system_prompt", "")),
-        messages=[message_from(item, records, store.attachment_path) for item in path],
+        messages=await asyncio.to_thread(messages) if len(path) > LONG_PATH else messages(),
         id=row.id,
         title=row.title,
         siblings=siblings,

@@ -49,8 +49,7 @@ def _bubble_for(
     else:
         label = spec_for(message.model).label if message.model else ""
         bubble = AssistantBubble(label, view.content)
-        bubble.append(message.reasoning, message.content)
-        bubble.finish(message.status.value)
+        bubble.show_saved(message.reasoning, message.content, message.status.value)
         if message.status is Status.INTERRUPTED and position < len(conversation.messages) - 1:
             bubble.set_status(interrupted_note())
         if message.usage is not None:

@@ -278,7 +278,8 @@ class AssistantBubble(BranchHolder, QFrame):
         self.reasoning_toggle.setAccessibleName(self.tr("Show or hide the reasoning"))
         self.reasoning_toggle.hide()
         self.reasoning_toggle.clicked.connect(self._toggled_by_user)
-        self._reasoning: MarkdownView | None = None  # made when reasoning arrives
+        self._reasoning: MarkdownView | None = None  # made when reasoning is shown
+        self._saved_reasoning = ""  # a saved reply's reasoning, until it is unfolded
         self.body = MarkdownView(self)
         self.body.setObjectName("answer")
         self.status = QLabel(self)
@@ -322,6 +323,9 @@ class AssistantBubble(BranchHolder, QFrame):
             self._reasoning.setObjectName("reasoning")
             self._reasoning.hide()
             self._layout.insertWidget(self._layout.indexOf(self.body), self._reasoning)
+            if self._saved_reasoning:
+                self._reasoning.append_plain(self._saved_reasoning)
+                self._saved_reasoning = ""
         return self._reasoning
 
     @property
@@ -354,7 +358,9 @@ class AssistantBubble(BranchHolder, QFrame):
 
     @property
     def reasoning_text(self) -> str:
-        return self._reasoning.toPlainText() if self._reasoning is not None else ""
+        if self._reasoning is None:
+            return self._saved_reasoning
+        return self._reasoning.toPlainText()
 
     def append(self, reasoning: str, text: str) -> None:
         if reasoning:
@@ -371,6 +377,21 @@ class AssistantBubble(BranchHolder, QFrame):
         if not self.status.isHidden() and (reasoning or text):  # also while not on screen
             self.status.hide()
 
+    def show_saved(self, reasoning: str, text: str, status: str) -> None:
+        """Show a reply read back from the history: rendered in one go (not block by
+        block as a stream is), its reasoning folded and only laid out when unfolded."""
+        if reasoning:
+            self._reasoning_chars = len(reasoning)
+            self._saved_reasoning = reasoning
+            self.reasoning_toggle.show()
+            self.reasoning_toggle.setChecked(False)
+            self.reasoning_toggle.setArrowType(Qt.ArrowType.RightArrow)
+        if text:
+            self._text.append(text)
+            self.body.set_markdown(text)
+        self.status.hide()
+        self.finish(status)
+
     def set_status(self, text: str) -> None:
         self.status.setText(text)
         self.status.setVisible(bool(text))
@@ -385,7 +406,8 @@ class AssistantBubble(BranchHolder, QFrame):
                 self.body.set_markdown(self.reasoning_text)
                 self._text.append(self.reasoning_text)
                 self.reasoning_toggle.hide()
-                self.reasoning.hide()
+                if self._reasoning is not None:
+                    self._reasoning.hide()
         if status == "cancelled":
             self.set_status(self.tr("Stopped. The text above is what arrived."))
         elif status == "failed":

@@ -28,6 +28,8 @@ STYLE_SHEET = """
 #bubbleHeader { font-weight: 600; color: palette(window-text); }
 #reasoningToggle { border: none; color: palette(mid); }
 #reasoning { color: palette(mid); }
+MarkdownView { background: transparent; }
+#userText { background: transparent; }
 #replyStatus { color: palette(mid); font-style: italic; }
 #errorCard {
     background: rgba(220, 38, 38, 0.08);

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject
 
 from app.api.events import Usage
-from app.core.catalogue import CostSummary, conversation_cost, spec_for
+from app.core.catalogue import CostSummary, spec_for
 from app.core.chat_settings import ChatSettings, presets_from_settings, presets_to_json
 from app.core.connection import Connection
 from app.core.conversation import Conversation
@@ -161,15 +161,15 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
             chat.conversation.title = title
         history.rename(conv_id, title)
 
-    def show_cost(conv_id: str, rows: list[tuple[str | None, dict[str, int]]]) -> None:
+    def show_cost(conv_id: str, summary: CostSummary) -> None:
         if conv_id == chat.conversation.id:
-            window.show_cost(conversation_cost(rows, prefs.price_table()))
+            window.show_cost(summary)
 
     def reply_finished(status: str, finish_reason: str) -> None:
         view.finish_reply(status)
         conversation = chat.conversation
         if conversation.id is not None:
-            history.load_usage(conversation.id)
+            history.load_usage(conversation.id, prefs.price_table())
             first_reply = [m.role for m in conversation.messages] == ["user", "assistant"]
             if prefs.settings.auto_titles and status == "complete" and first_reply:
                 titles.suggest(conversation.id, conversation.messages[0].content)
@@ -197,7 +197,7 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
         sidebar.set_current(conversation.id)
         window.show_cost(CostSummary())
         if conversation.id is not None:
-            history.load_usage(conversation.id)
+            history.load_usage(conversation.id, prefs.price_table())
 
     def open_saved(conversation: Conversation, message_id: str) -> None:
         position = conversation.position_of(message_id) if message_id else None
