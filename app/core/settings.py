@@ -20,14 +20,17 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from app.api.tts import DEFAULT_VOICE
+from app.api.speech_request import DEFAULT_VOICE
 from app.core.catalogue import DEFAULT_MODEL
+from app.core.mcp_config import servers_from_json, servers_to_json
 from app.core.paths import atomic_write_bytes
 from app.core.providers import DEFAULT_PROVIDER_ID, PRESETS
 
 _log = logging.getLogger(__name__)
 
 SETTINGS_FILE_NAME = "settings.json"
+DEFAULT_TOOL_ROUNDS = 8
+MAX_TOOL_ROUNDS = 50
 
 
 @dataclass
@@ -52,6 +55,12 @@ class Settings:
         speech_voice: The voice of the speech panel and of reading aloud.
         speech_volume: The playback volume, 0.0 to 1.0.
         audio_device: The name of the sound output device; None: the system default.
+        mcp_servers: The MCP servers, as :meth:`app.core.mcp_config.McpServerConfig.to_json`
+            objects (see :func:`app.core.mcp_config.servers_from_json`). Loading drops
+            entries of the wrong shape and repeated names, and fills in missing keys.
+        tool_folder: The folder the file tools may read; None: none chosen.
+        always_allowed_tools: Names of the tools the user said "Always allow" for.
+        tool_rounds: The most model-and-tools rounds one reply may take, 1 to 50.
         extra: Every other top-level key, by name. Written back at the top level of
             the file; a key that collides with a field name is ignored on save.
     """
@@ -68,6 +77,10 @@ class Settings:
     speech_voice: str = DEFAULT_VOICE
     speech_volume: float = 1.0
     audio_device: str | None = None
+    mcp_servers: list[dict[str, Any]] = field(default_factory=list)
+    tool_folder: str | None = None
+    always_allowed_tools: list[str] = field(default_factory=list)
+    tool_rounds: int = DEFAULT_TOOL_ROUNDS
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -85,8 +98,16 @@ def _valid(name: str, value: Any) -> bool:
         return isinstance(value, bool)
     if name == "speech_volume":
         return _price_number(value) and value <= 1  # a finite number from 0 to 1
-    if name in ("window_geometry", "audio_device"):
+    if name in ("window_geometry", "audio_device", "tool_folder"):
         return value is None or isinstance(value, str)
+    if name == "mcp_servers":
+        return isinstance(value, list) and len(servers_from_json(value)) == len(value)
+    if name == "always_allowed_tools":
+        return isinstance(value, list) and all(_valid_tool_name(entry) for entry in value)
+    if name == "tool_rounds":
+        return (
+            isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_TOOL_ROUNDS
+        )
     if name == "presets":
         return isinstance(value, list) and all(_valid_preset(entry) for entry in value)
     if name == "prices":
@@ -131,10 +152,25 @@ def _valid_price(model: Any, entry: Any) -> bool:
     )
 
 
+def _valid_tool_name(entry: Any) -> bool:
+    return isinstance(entry, str) and bool(entry.strip())
+
+
+def _normalised(name: str, value: Any) -> Any:
+    """A valid value in its stored form (MCP servers get every key, in order)."""
+    if name == "mcp_servers":
+        return servers_to_json(servers_from_json(value))
+    return value
+
+
 def _salvage(name: str, value: Any) -> Any:
     """The good entries of a bad list or dict field, or None when nothing can be kept."""
     if name == "presets" and isinstance(value, list):
         return [entry for entry in value if _valid_preset(entry)]
+    if name == "mcp_servers" and isinstance(value, list):
+        return servers_to_json(servers_from_json(value))
+    if name == "always_allowed_tools" and isinstance(value, list):
+        return [entry for entry in value if _valid_tool_name(entry)]
     if name == "prices" and isinstance(value, dict):
         return {model: entry for model, entry in value.items() if _valid_price(model, entry)}
     return None
@@ -190,7 +226,7 @@ def load_settings(path: Path) -> Settings:
             continue
         value = data[name]
         if _valid(name, value):
-            setattr(settings, name, value)
+            setattr(settings, name, _normalised(name, value))
             continue
         bad.append(name)
         salvaged = _salvage(name, value)

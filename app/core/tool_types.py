@@ -26,6 +26,8 @@ class ToolSpec:
         parameters: A JSON Schema object for its arguments.
         source: ``"builtin"`` or the MCP server's name.
         title: A short name for people ("" : use ``name``).
+        remote_name: The tool's own name on its MCP server, which ``name`` is made from
+            ("" for built-ins: ``name`` is the tool's own name).
     """
 
     name: str
@@ -33,6 +35,12 @@ class ToolSpec:
     parameters: Mapping[str, Any]
     source: str = BUILTIN_SOURCE
     title: str = ""
+    remote_name: str = ""
+
+    @property
+    def display_name(self) -> str:
+        """The name to show people: the title, else the server's own name, else ``name``."""
+        return self.title or self.remote_name or self.name
 
     def to_openai(self) -> dict[str, Any]:
         """The entry of the request's ``tools`` list (OpenAI-compatible shape)."""
@@ -97,6 +105,10 @@ class ToolCall:
 
 class ToolError(Exception):
     """A tool could not run or failed; the message is sent to the model as the result."""
+
+
+class ToolTimeout(ToolError):
+    """A tool did not finish in time (a result with outcome ``timeout``)."""
 
 
 class Consent(StrEnum):

@@ -7,6 +7,8 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+
 from app.core.catalogue import DEFAULT_MODEL
 from app.core.providers import PRESETS
 from app.core.settings import Settings, load_settings, save_settings
@@ -211,3 +213,110 @@ def test_bad_price_entries_are_dropped_and_the_good_ones_kept(tmp_path: Path) ->
     assert settings.prices == {"mimo-v2-pro": good}
     assert len(_bad_copies(tmp_path)) == 1
     assert "sk-no" not in path.read_text()
+
+
+def _server(name: str, **overrides: object) -> dict[str, object]:
+    """An MCP server entry in its stored form (every key, as saved)."""
+    entry: dict[str, object] = {
+        "name": name,
+        "transport": "stdio",
+        "command": "uvx",
+        "args": ["mcp-server-time"],
+        "env": {"TOKEN": "t"},
+        "url": "",
+        "enabled": True,
+        "timeout": 30.0,
+    }
+    entry.update(overrides)
+    return entry
+
+
+def test_tool_fields_have_safe_defaults(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path / "settings.json")
+    assert settings.mcp_servers == []
+    assert settings.tool_folder is None
+    assert settings.always_allowed_tools == []
+    assert settings.tool_rounds == 8
+
+
+def test_tool_fields_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    original = Settings(
+        mcp_servers=[
+            _server("time"),
+            _server("web", transport="http", command="", args=[], env={}, url="http://h/mcp"),
+        ],
+        tool_folder="/home/me/notes",
+        always_allowed_tools=["calculate", "time__get_time"],
+        tool_rounds=50,
+    )
+    save_settings(path, original)
+    assert load_settings(path) == original
+    assert _bad_copies(tmp_path) == []
+
+
+def test_a_minimal_mcp_server_entry_is_completed_without_counting_as_bad(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"mcp_servers": [{"name": "time", "command": "uvx"}]}))
+    settings = load_settings(path)
+    assert settings.mcp_servers == [_server("time", args=[], env={})]
+    assert _bad_copies(tmp_path) == []
+
+
+def test_bad_mcp_server_entries_are_dropped_and_the_good_ones_kept(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    good = _server("time")
+    path.write_text(
+        json.dumps(
+            {
+                "mcp_servers": [
+                    good,
+                    _server("time", command="a-second-one-with-the-same-name"),
+                    _server("ftp", transport="ftp"),
+                    _server("args", args="not a list"),
+                    _server("env", env={"N": 1}),
+                    _server("slow", timeout="30"),
+                    {"command": "no name"},
+                    "just text",
+                ]
+            }
+        )
+    )
+    settings = load_settings(path)
+    assert settings.mcp_servers == [good]
+    assert len(_bad_copies(tmp_path)) == 1
+    assert json.loads(path.read_text())["mcp_servers"] == [good]
+
+
+def test_mcp_servers_of_the_wrong_type_get_the_default(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"mcp_servers": {"name": "time"}}))
+    assert load_settings(path).mcp_servers == []
+    assert len(_bad_copies(tmp_path)) == 1
+
+
+def test_bad_always_allowed_entries_are_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"always_allowed_tools": ["calculate", "", 3, None, "x__y"]}))
+    assert load_settings(path).always_allowed_tools == ["calculate", "x__y"]
+    assert len(_bad_copies(tmp_path)) == 1
+
+
+@pytest.mark.parametrize("rounds", [0, 51, -1, True, 8.0, "8", None])
+def test_tool_rounds_outside_1_to_50_get_the_default(tmp_path: Path, rounds: object) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"tool_rounds": rounds, "tool_folder": 7}))
+    settings = load_settings(path)
+    assert settings.tool_rounds == 8
+    assert settings.tool_folder is None
+    assert len(_bad_copies(tmp_path)) == 1
+
+
+@pytest.mark.parametrize("rounds", [1, 50])
+def test_tool_rounds_at_the_limits_are_kept(tmp_path: Path, rounds: int) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"tool_rounds": rounds}))
+    assert load_settings(path).tool_rounds == rounds
+    assert _bad_copies(tmp_path) == []
