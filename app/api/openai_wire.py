@@ -23,6 +23,8 @@ from app.api.events import (
 from app.api.http_errors import error_for_status, error_payload_fields
 
 DONE = "[DONE]"
+#: Message keys the app keeps for the Anthropic format; never sent in this one.
+ANTHROPIC_ONLY_KEYS = frozenset({"reasoning_signature"})
 
 
 @dataclass
@@ -63,7 +65,13 @@ class ChatResult:
 
 def build_chat_body(request: ChatRequest, *, stream: bool) -> dict[str, Any]:
     """The JSON body of ``POST {base}/chat/completions``."""
-    body: dict[str, Any] = {"model": request.model, "messages": request.messages}
+    messages = [
+        {key: value for key, value in item.items() if key not in ANTHROPIC_ONLY_KEYS}
+        if ANTHROPIC_ONLY_KEYS.intersection(item)
+        else item
+        for item in request.messages
+    ]
+    body: dict[str, Any] = {"model": request.model, "messages": messages}
     body["stream"] = stream
     if stream:
         # Undocumented on MiMo (usage is always sent) but needed by other servers.

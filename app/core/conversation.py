@@ -7,6 +7,7 @@ parent (``siblings``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -81,6 +82,46 @@ class Message:
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
     tool_call_id: str | None = None
     attachments: list[Attachment] = field(default_factory=list)
+    # A tool turn: the tool's name, how the call went (ToolResult.outcome), seconds.
+    tool_name: str = ""
+    tool_outcome: str = ""
+    tool_duration: float = 0.0
+    # The Anthropic format's signature of the reasoning (sent back with it).
+    reasoning_signature: str = ""
+
+    def tool_options(self) -> dict[str, Any]:
+        """The function-calling fields, as kept in the store's ``options`` object."""
+        saved: dict[str, Any] = {}
+        if self.tool_calls:
+            saved["tool_calls"] = [dict(call) for call in self.tool_calls]
+        if self.role == "tool":
+            saved.update(
+                tool_call_id=self.tool_call_id or "",
+                tool_name=self.tool_name,
+                outcome=self.tool_outcome,
+                duration=round(self.tool_duration, 3),
+            )
+        if self.reasoning_signature:
+            saved["reasoning_signature"] = self.reasoning_signature
+        return saved
+
+    def load_tool_options(self, options: Mapping[str, Any]) -> None:
+        """Read back what :meth:`tool_options` saved (wrong shapes are ignored)."""
+        calls = options.get("tool_calls")
+        if isinstance(calls, list):
+            self.tool_calls = [dict(call) for call in calls if isinstance(call, Mapping)]
+        for key, attribute in (
+            ("tool_call_id", "tool_call_id"),
+            ("tool_name", "tool_name"),
+            ("outcome", "tool_outcome"),
+            ("reasoning_signature", "reasoning_signature"),
+        ):
+            value = options.get(key)
+            if isinstance(value, str):
+                setattr(self, attribute, value)
+        duration = options.get("duration")
+        if isinstance(duration, int | float) and not isinstance(duration, bool):
+            self.tool_duration = float(duration)
 
     def to_request(self, *, thinking: bool = False) -> dict[str, Any]:
         """This message as an OpenAI-compatible ``messages`` item.
@@ -96,6 +137,8 @@ class Message:
             item["tool_calls"] = [dict(call) for call in self.tool_calls]
             if thinking and self.reasoning:
                 item["reasoning_content"] = self.reasoning
+                if self.reasoning_signature:  # read by the Anthropic format only
+                    item["reasoning_signature"] = self.reasoning_signature
         return item
 
 
@@ -172,29 +215,44 @@ class Conversation:
     def request_turns(
         self, *, thinking: bool = False
     ) -> list[tuple[Message | None, dict[str, Any]]]:
-        """The history sent with the next request: it ends with the last user message.
+        """The history sent with the next request.
 
-        Each item comes with the message it was made from (None for the system prompt),
-        so attachments can be encoded into it afterwards, off the GUI thread.
+        Each item comes with the message it was made from (None for the system prompt,
+        and for a stand-in tool result), so attachments can be encoded into it
+        afterwards, off the GUI thread.
 
-        Failed replies and replies with neither text nor tool calls are left out; a
-        cancelled or interrupted reply earlier in the chat is sent with what arrived, so
-        the model sees what the user saw. Replies after the last user message (the one
-        being retried) are not. ``thinking``: the request has thinking on, so the
-        reasoning of turns with tool calls goes back (see :meth:`Message.to_request`).
+        Failed replies, the reply streaming now and replies with neither text nor tool
+        calls are left out; a cancelled or interrupted reply earlier in the chat is
+        sent with what arrived, so the model sees what the user saw. A tool call left
+        without its result (the app stopped meanwhile) gets a stand-in result, as the
+        API requires one for every call. ``thinking``: the request has thinking on, so
+        the reasoning of turns with tool calls goes back (see :meth:`Message.to_request`).
         """
         items: list[tuple[Message | None, dict[str, Any]]] = []
         if self.system_prompt:
             items.append((None, {"role": "system", "content": self.system_prompt}))
-        last_user = max(
-            (i for i, message in enumerate(self.messages) if message.role == "user"),
-            default=len(self.messages),
-        )
-        for message in self.messages[: last_user + 1]:
+        open_calls: list[str] = []
+        for message in self.messages:
             if message.role == "assistant" and (
                 message.status in (Status.FAILED, Status.STREAMING)
                 or not (message.content or message.tool_calls)
             ):
                 continue
+            if message.role != "tool":
+                items.extend(_stand_ins(open_calls))
+                open_calls = [str(call.get("id", "")) for call in message.tool_calls]
+            elif message.tool_call_id in open_calls:
+                open_calls.remove(message.tool_call_id)
             items.append((message, message.to_request(thinking=thinking)))
+        items.extend(_stand_ins(open_calls))
         return items
+
+
+MISSING_RESULT = "The call did not complete: the app stopped before it ran."
+
+
+def _stand_ins(call_ids: list[str]) -> list[tuple[Message | None, dict[str, Any]]]:
+    return [
+        (None, {"role": "tool", "tool_call_id": call_id, "content": MISSING_RESULT})
+        for call_id in call_ids
+    ]

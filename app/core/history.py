@@ -21,6 +21,7 @@ DATABASE_NAME = "mimo.sqlite3"
 
 LONG_PATH = 200  # messages; converting more than this would hold the GUI thread
 
+
 async def open_history(data_dir: Path) -> tuple[AsyncStore | None, str | None]:
     """Open (creating or migrating) the history; on failure, no store and a warning.
 
@@ -62,7 +63,7 @@ def message_from(
 ) -> Message:
     """A stored message for the window; its attachments need ``records`` and ``path_of``."""
     usage = usage_from(row.usage)
-    return Message(
+    message = Message(
         role=row.role,
         content=row.content,
         reasoning=row.reasoning,
@@ -75,6 +76,8 @@ def message_from(
         parent_id=row.parent_id,
         attachments=_attachments_of(row, records or {}, path_of),
     )
+    message.load_tool_options(row.options)
+    return message
 
 
 def _attachments_of(

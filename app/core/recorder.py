@@ -77,7 +77,7 @@ class Recorder:
     async def begin_reply(self, conversation: Conversation, reply: Message) -> None:
         if self.store is None or conversation.id is None:
             return
-        reply.parent_id = self._parent_of(conversation, reply, role="user")
+        reply.parent_id = self._parent_of(conversation, reply, roles=("user", "tool"))
         stored = await self.store.add_message(
             conversation.id,
             parent_id=reply.parent_id,
@@ -87,6 +87,21 @@ class Recorder:
         )
         reply.id = stored.id
         conversation.record_saved(reply)
+
+    async def save_tool_result(self, conversation: Conversation, message: Message) -> None:
+        """Commit a tool turn (the result of one call) under the message before it."""
+        if self.store is None or conversation.id is None:
+            return
+        message.parent_id = self._parent_of(conversation, message)
+        stored = await self.store.add_message(
+            conversation.id,
+            parent_id=message.parent_id,
+            role="tool",
+            content=message.content,
+            options=message.tool_options(),
+        )
+        message.id = stored.id
+        conversation.record_saved(message)
 
     async def save_settings(
         self, conversation: Conversation, settings: Mapping[str, Any], model: str
@@ -115,19 +130,20 @@ class Recorder:
             finish_reason=reply.finish_reason,
             error=reply.error,
             usage=usage,
+            options=reply.tool_options() or None,
         )
 
     @staticmethod
     def _parent_of(
-        conversation: Conversation, message: Message, role: str | None = None
+        conversation: Conversation, message: Message, roles: tuple[str, ...] = ()
     ) -> str | None:
-        """The id of the saved message before ``message`` (of ``role``, if given).
+        """The id of the saved message before ``message`` (of one of ``roles``, if given).
 
-        A reply hangs under the user message it answers, so a retried reply becomes a
-        sibling of the failed one instead of its child.
+        A reply hangs under the user message (or the tool result) it answers, so a
+        retried reply becomes a sibling of the failed one instead of its child.
         """
         index = next(i for i, item in enumerate(conversation.messages) if item is message)
         for earlier in reversed(conversation.messages[:index]):
-            if earlier.id is not None and (role is None or earlier.role == role):
+            if earlier.id is not None and (not roles or earlier.role in roles):
                 return earlier.id
         return None

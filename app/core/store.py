@@ -352,11 +352,13 @@ class Store:
         error: str | None = None,
         usage: Usage | Mapping[str, int] | None = None,
         timings: Mapping[str, Any] | None = None,
+        options: Mapping[str, Any] | None = None,
     ) -> None:
         """Overwrite the given fields (None leaves a field as it is); the streaming checkpoint.
 
         ``content`` and ``reasoning`` replace the stored text (pass the whole text so
-        far, not a delta). Committed before it returns.
+        far, not a delta); ``options`` replaces the whole options object. Committed
+        before it returns.
 
         Raises:
             NotFoundError: no such message.
@@ -374,6 +376,7 @@ class Store:
             "error": error,
             "usage": None if usage is None else compact_json(usage),
             "timings": None if timings is None else compact_json(timings),
+            "options": None if options is None else compact_json(options),
         }
         changes = {name: value for name, value in fields.items() if value is not None}
         changes["updated_at"] = self._clock()

@@ -208,6 +208,7 @@ class AsyncStore:
         error: str | None = None,
         usage: Usage | Mapping[str, int] | None = None,
         timings: Mapping[str, Any] | None = None,
+        options: Mapping[str, Any] | None = None,
     ) -> None:
         await self._call(
             Store.update_message,
@@ -219,6 +220,7 @@ class AsyncStore:
             error=error,
             usage=usage,
             timings=timings,
+            options=options,
         )
 
     async def get_message(self, msg_id: str) -> StoredMessage | None:

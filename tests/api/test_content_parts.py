@@ -145,3 +145,14 @@ def test_a_data_url_splits_into_its_type_and_data() -> None:
     assert split_data_url("data:Audio/WAV;rate=16000;base64,AA==") == ("audio/wav", "AA==")
     with pytest.raises(ValueError, match="not a base64 data: URL"):
         split_data_url("data:audio/wav;utf8,hello")
+
+
+def test_the_openai_body_never_carries_the_anthropic_reasoning_signature() -> None:
+    from app.api.openai_wire import ChatRequest, build_chat_body
+
+    turn = {"role": "assistant", "content": "", "reasoning_content": "r", "tool_calls": []}
+    signed = {**turn, "reasoning_signature": "sig"}
+    body = build_chat_body(ChatRequest(model="m", messages=[signed, turn]), stream=True)
+
+    assert body["messages"] == [turn, turn]
+    assert signed["reasoning_signature"] == "sig"  # the caller's dict is left alone

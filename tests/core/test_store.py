@@ -591,3 +591,14 @@ def test_tree_walks_are_one_statement_each_using_indexes(store: Store) -> None:
         plan = plan_of(store, sql[0])
         assert "SCAN m\n" not in plan + "\n" and "SCAN c\n" not in plan + "\n", plan
         assert "SCAN messages\n" not in plan + "\n", plan
+
+
+def test_update_message_replaces_the_options(store: Store) -> None:
+    conv, (question,) = chat(store, "weather?")
+    reply = store.add_message(conv, parent_id=question, role="assistant", options={"a": 1})
+    calls = [{"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]
+
+    store.update_message(reply.id, options={"tool_calls": calls})
+
+    stored = store.get_message(reply.id)
+    assert stored is not None and stored.options == {"tool_calls": calls}
