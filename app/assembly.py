@@ -19,15 +19,19 @@ from app.audio.backend import DEFAULT_BACKEND, StreamFactory
 from app.audio.cache import SpeechCache
 from app.audio.player import AudioPlayer
 from app.audio.qt_player import QtAudioPlayer
+from app.core.builtin_tools import BuiltinTools
 from app.core.catalogue import merge_remote
 from app.core.connection import Connection
 from app.core.history import load_latest, open_history
+from app.core.mcp_config import servers_from_json
+from app.core.mcp_host import McpHost
 from app.core.paths import resolve_paths
 from app.core.providers import normalise_base_url
 from app.core.recorder import Recorder
 from app.core.secrets import SecretStore, open_secret_store
 from app.core.settings import SETTINGS_FILE_NAME, load_settings
 from app.core.store_async import AsyncStore
+from app.core.tool_box import ToolBox
 from app.ui.attachment_controller import AttachmentController, examine_file
 from app.ui.chat_controller import ChatController
 from app.ui.history_controller import HistoryController
@@ -37,6 +41,7 @@ from app.ui.models_controller import ModelsController
 from app.ui.preferences import Preferences
 from app.ui.speech_controller import DeviceLister, SpeechController
 from app.ui.title_controller import TitleController
+from app.ui.tool_runner import ToolRunner
 from app.ui.transfer_controller import TransferController
 from app.ui.wiring import AppParts, KeyDialogOpener, connect_signals
 
@@ -74,8 +79,21 @@ def build(
     preferences = Preferences(settings, paths.config_dir / SETTINGS_FILE_NAME)
     if window is None:
         window = window_at(settings.window_geometry)
+    tools = ToolRunner(
+        ToolBox(
+            builtins=BuiltinTools(settings.tool_folder),
+            host=McpHost(paths.cache_dir / "mcp-logs"),
+            servers=servers_from_json(settings.mcp_servers),
+        ),
+        always_allowed=settings.always_allowed_tools,
+        rounds=settings.tool_rounds,
+    )
     chat = ChatController(
-        connection, model=settings.model, thinking=settings.thinking, recorder=Recorder(None)
+        connection,
+        model=settings.model,
+        thinking=settings.thinking,
+        recorder=Recorder(None),
+        tools=tools,
     )
     models = ModelsController(connection)
     history = HistoryController()
@@ -88,7 +106,7 @@ def build(
         env_key=env.get("MIMO_API_KEY") or None,
         store_factory=store_factory,
     )
-    for owned in (chat, models, keys, preferences, history, transfer, titles):
+    for owned in (chat, models, keys, preferences, history, transfer, titles, tools):
         owned.setParent(window)
     window.model_picker.set_models(merge_remote([]), settings.model)
     attachments = AttachmentController(
@@ -116,6 +134,7 @@ def build(
         titles,
         attachments,
         speech,
+        tools,
     )
     return parts, connect_signals(parts)
 
@@ -156,4 +175,5 @@ async def shutdown(
     await asyncio.gather(*others, return_exceptions=True)
     if store is not None:
         await store.close()
+    await asyncio.to_thread(parts.tools.box.shutdown, 3.0)  # MCP servers, if any started
     await http.aclose()

@@ -78,6 +78,8 @@ class ChatSettings:
             the model's default.
         thinking: True/False switch thinking on/off; None: the model's default. Only
             sent to models with a thinking default (see :func:`has_thinking_switch`).
+        tools: The names of the tools the model may call in this conversation (none:
+            no ``tools`` are sent).
     """
 
     model: str
@@ -86,6 +88,7 @@ class ChatSettings:
     top_p: float | None = None
     max_output_tokens: int | None = None
     thinking: bool | None = None
+    tools: tuple[str, ...] = ()
 
     def validate(self) -> list[str]:
         """Human-readable problems; empty when every value is within its limits."""
@@ -137,6 +140,7 @@ class ChatSettings:
             "top_p": self.top_p,
             "max_output_tokens": self.max_output_tokens,
             "thinking": self.thinking,
+            "tools": list(self.tools),
         }
 
     @classmethod
@@ -151,6 +155,7 @@ class ChatSettings:
         model = raw.get("model")
         prompt = raw.get("system_prompt")
         thinking = raw.get("thinking")
+        tools = raw.get("tools")
         settings = cls(
             model=model.strip() if isinstance(model, str) and model.strip() else fallback_model,
             system_prompt=prompt if isinstance(prompt, str) else "",
@@ -158,6 +163,9 @@ class ChatSettings:
             top_p=_number(raw.get("top_p")),
             max_output_tokens=_whole(raw.get("max_output_tokens")),
             thinking=thinking if isinstance(thinking, bool) else None,
+            tools=tuple(dict.fromkeys(t for t in tools if isinstance(t, str) and t))
+            if isinstance(tools, list)
+            else (),
         )
         return settings.clamped()
 

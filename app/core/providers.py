@@ -2,7 +2,8 @@
 
 Xiaomi's pay-as-you-go keys start ``sk-``, Token Plan (subscription) keys start
 ``tp-``, and the two are not interchangeable; :func:`key_warning` catches the mix-up
-before the first request fails with a bare 401.
+before the first request fails with a bare 401. Each preset fixes its wire format;
+only the custom endpoint lets the user choose it (:func:`wire_for`).
 """
 
 from __future__ import annotations
@@ -10,10 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 DEFAULT_PROVIDER_ID = "mimo-v2"
 CUSTOM_PROVIDER_ID = "custom"
+
+#: The wire formats an endpoint can speak (see :class:`app.core.connection.Connection`).
+WIRES = ("openai", "anthropic")
 
 # Believed to be Xiaomi's developer console, where keys are created; not verified.
 _XIAOMI_CONSOLE = "https://platform.xiaomimimo.com"
@@ -99,6 +104,27 @@ PRESETS: Mapping[str, ProviderPreset] = MappingProxyType({p.id: p for p in _ALL}
 def preset(preset_id: str) -> ProviderPreset:
     """The preset with ``preset_id``; an unknown id gives the custom preset."""
     return PRESETS.get(preset_id, PRESETS[CUSTOM_PROVIDER_ID])
+
+
+class ProviderChoice(Protocol):
+    """What :func:`wire_for` reads: :class:`app.core.settings.Settings` has both."""
+
+    @property
+    def provider_id(self) -> str: ...
+
+    @property
+    def wire(self) -> str: ...
+
+
+def wire_for(settings: ProviderChoice) -> str:
+    """The wire format to use: a preset's own, or the user's choice for the custom endpoint.
+
+    An unknown provider id counts as the custom endpoint (as :func:`preset` does); a
+    stored wire that is not one of :data:`WIRES` gives ``"openai"``.
+    """
+    if settings.provider_id in PRESETS and settings.provider_id != CUSTOM_PROVIDER_ID:
+        return PRESETS[settings.provider_id].wire
+    return settings.wire if settings.wire in WIRES else "openai"
 
 
 def normalise_base_url(url: str) -> str:

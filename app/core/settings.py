@@ -24,7 +24,7 @@ from app.api.speech_request import DEFAULT_VOICE
 from app.core.catalogue import DEFAULT_MODEL
 from app.core.mcp_config import servers_from_json, servers_to_json
 from app.core.paths import atomic_write_bytes
-from app.core.providers import DEFAULT_PROVIDER_ID, PRESETS
+from app.core.providers import DEFAULT_PROVIDER_ID, PRESETS, WIRES
 
 _log = logging.getLogger(__name__)
 
@@ -40,6 +40,8 @@ class Settings:
     Attributes:
         provider_id: Id of the provider preset (see :mod:`app.core.providers`).
         base_url: API base URL in use (the preset's, or the user's for a custom one).
+        wire: Wire format of the custom endpoint, ``"openai"`` or ``"anthropic"``; a
+            preset's own format wins (see :func:`app.core.providers.wire_for`).
         model: Id of the selected model.
         thinking: Thinking mode override; None means the model's default.
         window_geometry: Base64 of Qt's ``saveGeometry()`` bytes; opaque here.
@@ -67,6 +69,7 @@ class Settings:
 
     provider_id: str = DEFAULT_PROVIDER_ID
     base_url: str = PRESETS[DEFAULT_PROVIDER_ID].base_url
+    wire: str = "openai"
     model: str = DEFAULT_MODEL
     thinking: bool | None = None
     window_geometry: str | None = None
@@ -92,6 +95,8 @@ def _valid(name: str, value: Any) -> bool:
         return isinstance(value, str) and bool(value.strip())
     if name == "base_url":
         return isinstance(value, str)
+    if name == "wire":
+        return value in WIRES
     if name == "thinking":
         return value is None or isinstance(value, bool)
     if name in ("auto_titles", "auto_read"):

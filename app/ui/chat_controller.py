@@ -20,6 +20,7 @@ from app.api.client import ChatRequest
 from app.api.events import (
     Finish,
     ReasoningDelta,
+    ReasoningSignature,
     RetryScheduled,
     TextDelta,
     ToolCallDelta,
@@ -34,7 +35,10 @@ from app.core.recorder import CHECKPOINT_SECONDS, Recorder
 from app.core.request_media import AttachmentUnavailable, with_media
 from app.core.store_async import AsyncStore
 from app.core.store_records import StoreError
+from app.core.tool_calls import ToolCallAssembler
+from app.core.tool_types import ToolCall, ToolResult
 from app.ui.tasks import TaskSet
+from app.ui.tool_runner import ToolRunner
 
 log = logging.getLogger(__name__)
 
@@ -119,10 +123,12 @@ class ChatController(QObject):
         model: str,
         thinking: bool | None = None,
         recorder: Recorder | None = None,
+        tools: ToolRunner | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._connection = connection
+        self._tools = tools
         self._recorder = recorder or Recorder(None)
         self.conversation = Conversation()
         self.settings = ChatSettings(model=model, thinking=thinking)
@@ -281,10 +287,12 @@ class ChatController(QObject):
         self.settingsChanged.emit(self.settings)
 
     def new_conversation(self) -> None:
-        """Stop any reply and start over: same model and Thinking, other settings reset."""
+        """Stop any reply and start over: same model, Thinking and tools, others reset."""
         self.stop()
         self.conversation = Conversation()
-        fresh = ChatSettings(model=self.settings.model, thinking=self.settings.thinking)
+        fresh = ChatSettings(
+            model=self.settings.model, thinking=self.settings.thinking, tools=self.settings.tools
+        )
         if fresh != self.settings:
             self.settings = fresh
             self.settingsChanged.emit(fresh)
@@ -306,9 +314,11 @@ class ChatController(QObject):
         if settings.thinking is None:  # send what the Thinking box shows: the default
             settings = replace(settings, thinking=spec_for(settings.model).thinking_default)
         turns = self.conversation.request_turns(thinking=settings.thinking is True)
+        specs = self._tools.specs(settings.tools) if self._tools is not None else []
         return ChatRequest(
             model=self.model,
             messages=await with_media(turns, progress=self._encoding_progress),
+            tools=[spec.to_openai() for spec in specs] or None,
             **request_options(settings),
         )
 
@@ -324,15 +334,33 @@ class ChatController(QObject):
             )
 
     async def _run_reply(self, reply: Message) -> None:
-        status, failure = Status.COMPLETE, None
+        """Stream the reply; while it asks for tools, run them and stream the next one."""
+        status, failure, open_reply = Status.COMPLETE, None, True
+        rounds = 0
         try:
             await self._save_before_sending(reply)
             self._report_saved(reply)
-            client = self._connection.client()
-            request = await self._request()
-            async for event in client.stream_chat(request):
-                if self._on_event(reply, event) and not self._checkpoint_timer.isActive():
-                    self._checkpoint_timer.start()
+            while True:
+                calls = await self._stream(reply)
+                if not calls or self._tools is None:
+                    break
+                reply.tool_calls = [call.to_wire() for call in calls]
+                reply.finish_reason = "tool_calls"  # whatever the server said
+                open_reply = False
+                self._end(reply, Status.COMPLETE, None)
+                await self._save_end(reply)
+                await self._tools.run_calls(calls, self._save_tool_result)
+                rounds += 1
+                if rounds >= self._tools.rounds:
+                    self.notice.emit(
+                        self.tr(
+                            "Stopped after {0} rounds of tool calls; send a message to go on."
+                        ).format(rounds)
+                    )
+                    break
+                reply = self._begin_next_reply()
+                open_reply = True
+                await self._recorder.begin_reply(self.conversation, reply)
         except (NotSaved, AttachmentUnavailable) as error:
             status, failure = Status.FAILED, str(error)
         except NoApiKey:
@@ -348,20 +376,65 @@ class ChatController(QObject):
         except Exception as error:  # a bug must not leave the window stuck "busy"
             log.exception("Reply failed unexpectedly")
             status, failure = Status.FAILED, describe_error(error)
+        self._reply = None
+        self._reply_task = None
+        if open_reply:
+            self._end(reply, status, failure)
+        self.busyChanged.emit(False)
+        if open_reply:
+            await self._save_end(reply)
+
+    async def _stream(self, reply: Message) -> list[ToolCall]:
+        """Stream one reply into ``reply``; the tool calls it asked for."""
+        calls = ToolCallAssembler()
+        client = self._connection.client()
+        request = await self._request()
+        async for event in client.stream_chat(request):
+            if isinstance(event, ToolCallDelta):
+                calls.feed(event)
+            elif self._on_event(reply, event) and not self._checkpoint_timer.isActive():
+                self._checkpoint_timer.start()
+        return calls.calls()
+
+    def _end(self, reply: Message, status: Status, failure: str | None) -> None:
+        """Show ``reply`` finished (:meth:`_save_end` then saves it)."""
         self._flush()
         self._checkpoint_timer.stop()
         reply.status = status
         reply.error = failure
-        self._reply = None
-        self._reply_task = None
         self.replyFinished.emit(status.value, reply.finish_reason or "")
         if failure is not None:
             self.replyFailed.emit(failure, True)
-        self.busyChanged.emit(False)
+
+    async def _save_end(self, reply: Message) -> None:
         try:
-            await self._recorder.finish(reply)
+            await self._recorder.finish(reply)  # queued on the store's thread at once
+        except asyncio.CancelledError:
+            raise
         except Exception:
             log.exception("Could not save the end of the reply")
+
+    def _begin_next_reply(self) -> Message:
+        """The model's next turn, after the results of its tool calls."""
+        reply = self.conversation.start_reply(self.model)
+        self._reply = reply
+        self.replyStarted.emit(self.model)
+        return reply
+
+    async def _save_tool_result(self, call: ToolCall, result: ToolResult) -> None:
+        message = Message(
+            role="tool",
+            content=result.content,
+            tool_call_id=call.id,
+            tool_name=call.name,
+            tool_outcome=result.outcome,
+            tool_duration=result.duration,
+        )
+        self.conversation.messages.append(message)
+        try:
+            await self._recorder.save_tool_result(self.conversation, message)
+        except (OSError, sqlite3.Error, StoreError) as error:
+            self.notice.emit(f"A tool result could not be saved: {error}")
 
     async def _save_before_sending(self, reply: Message) -> None:
         """Commit the user's message (and the empty reply) before any network traffic."""
@@ -407,8 +480,9 @@ class ChatController(QObject):
         elif isinstance(event, RetryScheduled):
             self.replyRetrying.emit(event.delay, event.attempt, retry_reason(event.error))
             return False
-        elif isinstance(event, ToolCallDelta):
-            return False  # function calling arrives with the tools feature
+        elif isinstance(event, ReasoningSignature):
+            reply.reasoning_signature += event.signature
+            return False
         if not self._flush_timer.isActive():
             self._flush_timer.start()
         return True

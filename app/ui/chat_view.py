@@ -20,6 +20,7 @@ from app.core.conversation import Message
 
 if TYPE_CHECKING:  # the bubbles (Markdown, code highlighting) load with the first one
     from app.ui.message_widgets import AssistantBubble, ErrorCard, UserBubble
+    from app.ui.tool_card import ToolCallCard
 
 HIGHLIGHT_MS = 2000
 FIRST_ITEM = 2  # layout items before the first bubble: the placeholder, the earlier button
@@ -27,7 +28,7 @@ ANCHOR_MARGIN = 24
 LIVE_LIMIT = 40  # bubbles kept while chatting; past it the oldest go, down to LIVE_KEEP
 LIVE_KEEP = 20
 
-Bubble: TypeAlias = "UserBubble | AssistantBubble"
+Bubble: TypeAlias = "UserBubble | AssistantBubble | ToolCallCard"
 
 
 class ChatView(QScrollArea):
@@ -195,11 +196,11 @@ class ChatView(QScrollArea):
 
     def insert_bubble(self, bubble: Bubble, index: int | None = None) -> None:
         """Show ``bubble`` at bubble ``index`` (None: at the end) and report its actions."""
-        from app.ui.message_widgets import UserBubble
+        from app.ui.message_widgets import AssistantBubble, UserBubble
 
         if isinstance(bubble, UserBubble):
             bubble.editSubmitted.connect(lambda text: self._bubble_edited(bubble, text))
-        else:
+        elif isinstance(bubble, AssistantBubble):
             bubble.regenerateRequested.connect(lambda: self._bubble_regenerate(bubble))
             bubble.readAloudRequested.connect(lambda: self.readAloudRequested.emit(bubble))
         bubble.branchStepped.connect(lambda step: self._bubble_stepped(bubble, step))
@@ -297,11 +298,24 @@ class ChatView(QScrollArea):
         if self.current_reply is not None:
             self.current_reply.set_status(text)
 
-    def finish_reply(self, status: str) -> None:
+    def finish_reply(self, status: str, finish_reason: str = "") -> None:
         self._countdown.stop()
         if self.current_reply is not None:
-            self.current_reply.finish(status)
+            self.current_reply.finish(status, calls_tools=finish_reason == "tool_calls")
         self.current_reply = None
+
+    def add_tool_call(self, card: ToolCallCard) -> None:
+        """Show the card of a tool call the model just made (it stands for the result)."""
+        self.insert_bubble(card)
+
+    def tool_card(self, call_id: str) -> ToolCallCard | None:
+        """The card of call ``call_id`` among the last bubbles, if it is shown."""
+        from app.ui.tool_card import ToolCallCard
+
+        for bubble in reversed(self.bubbles):
+            if isinstance(bubble, ToolCallCard) and bubble.call.id == call_id:
+                return bubble
+        return None
 
     def show_error(self, message: str, retryable: bool) -> ErrorCard:
         from app.ui.message_widgets import ErrorCard

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui.recording_bar import RecordingBar
+from app.ui.tools_menu import ToolsButton
 
 MAX_VISIBLE_LINES = 8
 
@@ -130,9 +131,11 @@ class Composer(QWidget):
         self.button.setObjectName("sendButton")
         self.button.setDefault(False)
         self.button.setAutoDefault(False)
+        self.tools_button = ToolsButton(self)
         row = QHBoxLayout()
         row.addWidget(self.attach_button, 0, Qt.AlignmentFlag.AlignBottom)
         row.addWidget(self.record_button, 0, Qt.AlignmentFlag.AlignBottom)
+        row.addWidget(self.tools_button, 0, Qt.AlignmentFlag.AlignBottom)
         row.addWidget(self.edit, 1)
         row.addWidget(self.button, 0, Qt.AlignmentFlag.AlignBottom)
         layout = QVBoxLayout(self)

@@ -7,8 +7,13 @@ from PySide6.QtCore import QCoreApplication
 from app.api.events import Usage
 from app.core.catalogue import PriceTable, spec_for
 from app.core.conversation import Conversation, Status
+from app.core.mcp_config import TOOL_SEPARATOR
+from app.core.tool_types import BUILTIN_SOURCE, ToolCall, ToolResult
 from app.ui.chat_view import ChatView
 from app.ui.message_widgets import AssistantBubble, UserBubble
+from app.ui.tool_card import ToolCallCard
+
+OUTCOMES = ("ok", "error", "denied", "timeout")
 
 WINDOW = 40  # messages built when a conversation opens
 PAGE = 40  # messages added by "Show earlier messages"
@@ -38,18 +43,43 @@ def usage_summary(usage: Usage, model_id: str, prices: PriceTable) -> tuple[str,
     return short, "\n".join(lines)
 
 
+def saved_tool_card(view: ChatView, conversation: Conversation, position: int) -> ToolCallCard:
+    """The card of tool message ``position``: its call (from the turn that made it)."""
+    message = conversation.messages[position]
+    call = ToolCall(message.tool_call_id or "", message.tool_name, "")
+    for earlier in reversed(conversation.messages[:position]):
+        found = [c for c in earlier.tool_calls if c.get("id") == message.tool_call_id]
+        if found:
+            call = ToolCall.from_wire(found[0])
+            break
+    server, separator, _ = call.name.partition(TOOL_SEPARATOR)
+    card = ToolCallCard(call, source=server if separator else BUILTIN_SOURCE, parent=view.content)
+    outcome = message.tool_outcome if message.tool_outcome in OUTCOMES else "ok"
+    card.set_result(
+        ToolResult(message.content, outcome=outcome, duration=message.tool_duration)  # type: ignore[arg-type]
+    )
+    return card
+
+
 def _bubble_for(
     view: ChatView, conversation: Conversation, position: int, prices: PriceTable
-) -> UserBubble | AssistantBubble:
+) -> UserBubble | AssistantBubble | ToolCallCard:
     """A finished bubble for message ``position``, as it was saved."""
     message = conversation.messages[position]
-    bubble: UserBubble | AssistantBubble
+    bubble: UserBubble | AssistantBubble | ToolCallCard
+    if message.role == "tool":
+        return saved_tool_card(view, conversation, position)
     if message.role == "user":
         bubble = UserBubble(message.content, view.content, message.attachments)
     else:
         label = spec_for(message.model).label if message.model else ""
         bubble = AssistantBubble(label, view.content)
-        bubble.show_saved(message.reasoning, message.content, message.status.value)
+        bubble.show_saved(
+            message.reasoning,
+            message.content,
+            message.status.value,
+            calls_tools=bool(message.tool_calls),
+        )
         if message.status is Status.INTERRUPTED and position < len(conversation.messages) - 1:
             bubble.set_status(interrupted_note())
         if message.usage is not None:

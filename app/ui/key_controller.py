@@ -13,6 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from app.core.connection import Connection
+from app.core.providers import wire_for
 from app.core.secrets import SecretStore, SecretStoreError, key_name, open_secret_store
 from app.ui.key_dialog import KeyEntry
 from app.ui.preferences import Preferences
@@ -63,8 +64,11 @@ class KeyController(QObject):
     def save(self, entry: KeyEntry) -> None:
         """Use the entered key at once; store it in the background."""
         self._connection.base_url = entry.base_url
+        self._connection.wire = entry.wire
         self._connection.api_key = entry.api_key
-        self._preferences.update(provider_id=entry.provider_id, base_url=entry.base_url)
+        self._preferences.update(
+            provider_id=entry.provider_id, base_url=entry.base_url, wire=entry.wire
+        )
         self.keyReady.emit()
         self._tasks.start(self._store_key(entry), name="store-key")
 
@@ -77,6 +81,7 @@ class KeyController(QObject):
         return self._store
 
     async def _load(self) -> None:
+        self._connection.wire = wire_for(self._preferences.settings)
         if self._env_key:
             self._connection.api_key = self._env_key
             self.keyReady.emit()

@@ -17,26 +17,39 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.providers import PRESETS, key_warning, normalise_base_url, preset
+from app.core.providers import PRESETS, WIRES, key_warning, normalise_base_url, preset
 
 
 @dataclass(frozen=True)
 class KeyEntry:
-    """What the user entered."""
+    """What the user entered.
+
+    Attributes:
+        provider_id: The chosen preset's id.
+        base_url: The normalised base URL.
+        api_key: The key, without surrounding spaces.
+        wire: ``"openai"`` or ``"anthropic"``: the preset's own, or the user's choice
+            for the custom endpoint.
+    """
 
     provider_id: str
     base_url: str
     api_key: str
+    wire: str
 
 
 class KeyDialog(QDialog):
-    """Asks for a provider preset (or a custom URL) and an API key."""
+    """Asks for a provider preset (or a custom URL and its API format) and an API key.
+
+    ``wire`` is the custom endpoint's format to show at first; a preset shows its own.
+    """
 
     def __init__(
         self,
         *,
         provider_id: str,
         base_url: str,
+        wire: str = "openai",
         reason: str = "",
         storage_warning: str | None = None,
         parent: QWidget | None = None,
@@ -55,6 +68,14 @@ class KeyDialog(QDialog):
             self.provider.addItem(item.name, item.id)
         self.base_url = QLineEdit(self)
         self.base_url.setObjectName("baseUrlEdit")
+        self.wire = QComboBox(self)
+        self.wire.setObjectName("wireCombo")
+        self.wire.setAccessibleName(self.tr("API format"))
+        for wire_id in WIRES:
+            self.wire.addItem(self._wire_name(wire_id), wire_id)
+        self.wire.setCurrentIndex(WIRES.index(wire) if wire in WIRES else 0)
+        self.preset_wire = QLabel(self)
+        self.preset_wire.setObjectName("presetWire")
         self.key = QLineEdit(self)
         self.key.setObjectName("apiKeyEdit")
         self.key.setEchoMode(QLineEdit.EchoMode.Password)
@@ -80,9 +101,12 @@ class KeyDialog(QDialog):
         )
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
-        form = QFormLayout()
+        self.form = QFormLayout()
+        form = self.form
         form.addRow(self.tr("&Provider:"), self.provider)
         form.addRow(self.tr("&Base URL:"), self.base_url)
+        form.addRow(self.tr("API &format:"), self.wire)
+        form.addRow("", self.preset_wire)
         form.addRow(self.tr("API &key:"), self.key)
         form.addRow("", self.show_key)
         layout = QVBoxLayout(self)
@@ -95,6 +119,7 @@ class KeyDialog(QDialog):
         ids = list(PRESETS)
         self.provider.setCurrentIndex(ids.index(provider_id) if provider_id in ids else 0)
         self.provider.currentIndexChanged.connect(self._provider_changed)
+        self.wire.currentIndexChanged.connect(self._wire_changed)
         self.key.textChanged.connect(self._validate)
         self.base_url.textChanged.connect(self._validate)
         self._provider_changed()
@@ -107,7 +132,18 @@ class KeyDialog(QDialog):
             provider_id=str(self.provider.currentData()),
             base_url=normalise_base_url(self.base_url.text()),
             api_key=self.key.text().strip(),
+            wire=self.chosen_wire(),
         )
+
+    def chosen_wire(self) -> str:
+        """The chosen preset's wire format, or the combo's for the custom endpoint."""
+        chosen = preset(str(self.provider.currentData()))
+        return str(self.wire.currentData()) if not chosen.base_url else chosen.wire
+
+    def _wire_name(self, wire: str) -> str:
+        if wire == "anthropic":
+            return self.tr("Anthropic-compatible")
+        return self.tr("OpenAI-compatible")
 
     def _provider_changed(self) -> None:
         chosen = preset(str(self.provider.currentData()))
@@ -117,7 +153,12 @@ class KeyDialog(QDialog):
             self.base_url.setText(chosen.base_url)
         elif self.base_url.text() in {item.base_url for item in PRESETS.values()}:
             self.base_url.clear()
-        self.base_url.setPlaceholderText("https://example.com/v1" if custom else "")
+        self.form.setRowVisible(self.wire, custom)
+        self.form.setRowVisible(self.preset_wire, not custom)
+        self.preset_wire.setText(
+            self.tr("Format: {format}").format(format=self._wire_name(chosen.wire))
+        )
+        self._wire_changed()
         self.key.setPlaceholderText(chosen.key_hint or "sk-…")
         if chosen.keys_url:
             self.keys_link.setText(
@@ -126,6 +167,15 @@ class KeyDialog(QDialog):
         else:
             self.keys_link.clear()
         self._validate()
+
+    def _wire_changed(self) -> None:
+        custom = not preset(str(self.provider.currentData())).base_url
+        example = (
+            "https://example.com/anthropic"
+            if self.wire.currentData() == "anthropic"
+            else "https://example.com/v1"
+        )
+        self.base_url.setPlaceholderText(example if custom else "")
 
     def _validate(self) -> None:
         problem = ""

@@ -31,6 +31,7 @@ from app.ui.composer import Composer, local_files
 from app.ui.history_sidebar import HistorySidebar
 from app.ui.model_picker import ModelPicker
 from app.ui.style import STYLE_SHEET
+from app.ui.tool_card import TOOL_CARD_QSS
 from app.ui.tts_panel import TtsPanel
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ class MainWindow(QMainWindow):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
-        self.setStyleSheet(STYLE_SHEET)
+        self.setStyleSheet(STYLE_SHEET + TOOL_CARD_QSS)
         self.setWindowTitle(APP_TITLE)
         self.resize(1180, 760)
         self.model_picker = ModelPicker(self)
@@ -143,6 +144,7 @@ class MainWindow(QMainWindow):
         self.chat_settings_action = QAction(self.tr("Chat &settings…"), self)
         self.chat_settings_action.setShortcut(QKeySequence("Ctrl+Shift+,"))
         self.prices_action = QAction(self.tr("&Prices…"), self)
+        self.tools_action = QAction(self.tr("&Tools and MCP servers…"), self)
         self.auto_titles_action = QAction(self.tr("Name chats with MiMo-V2-&Flash"), self)
         self.auto_titles_action.setCheckable(True)
         self.auto_titles_action.setToolTip(
@@ -205,6 +207,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.speech_panel_action)
         settings_menu = self.menuBar().addMenu(self.tr("&Settings"))
         settings_menu.addAction(self.key_action)
+        settings_menu.addAction(self.tools_action)
         settings_menu.addAction(self.prices_action)
         settings_menu.addAction(self.auto_titles_action)
         settings_menu.addAction(self.auto_read_action)

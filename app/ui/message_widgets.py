@@ -377,7 +377,9 @@ class AssistantBubble(BranchHolder, QFrame):
         if not self.status.isHidden() and (reasoning or text):  # also while not on screen
             self.status.hide()
 
-    def show_saved(self, reasoning: str, text: str, status: str) -> None:
+    def show_saved(
+        self, reasoning: str, text: str, status: str, *, calls_tools: bool = False
+    ) -> None:
         """Show a reply read back from the history: rendered in one go (not block by
         block as a stream is), its reasoning folded and only laid out when unfolded."""
         if reasoning:
@@ -390,18 +392,22 @@ class AssistantBubble(BranchHolder, QFrame):
             self._text.append(text)
             self.body.set_markdown(text)
         self.status.hide()
-        self.finish(status)
+        self.finish(status, calls_tools=calls_tools)
 
     def set_status(self, text: str) -> None:
         self.status.setText(text)
         self.status.setVisible(bool(text))
 
-    def finish(self, status: str) -> None:
-        """Close the reply: label the reasoning, and mark a cancelled or failed reply."""
+    def finish(self, status: str, *, calls_tools: bool = False) -> None:
+        """Close the reply: label the reasoning, and mark a cancelled or failed reply.
+
+        ``calls_tools``: the reply asked for tool calls (their cards follow), so no text
+        is expected and none is offered to copy or read.
+        """
         self.body.finish_markdown()
         if self._reasoning_chars:
             self.reasoning_toggle.setText(self.tr("Reasoning"))
-            if not self._text:
+            if not self._text and not calls_tools:
                 # Some accounts answer only in reasoning_content: show it as the answer.
                 self.body.set_markdown(self.reasoning_text)
                 self._text.append(self.reasoning_text)
@@ -412,7 +418,7 @@ class AssistantBubble(BranchHolder, QFrame):
             self.set_status(self.tr("Stopped. The text above is what arrived."))
         elif status == "failed":
             self.set_status("")
-        elif not self._text:
+        elif not self._text and not calls_tools:
             self.set_status(self.tr("The model returned an empty reply."))
         self.copy_button.setVisible(bool(self._text))
         self.read_button.setVisible(bool(self._text) or self.speaking)

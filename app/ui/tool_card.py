@@ -190,13 +190,30 @@ class ToolCallCard(QFrame):
     :meth:`set_result` move it along. A card restored from history gets
     :meth:`set_result` straight away.
 
+    In the chat view a card stands for the ``tool`` message with the call's result,
+    beside the bubbles, so it answers the bubbles' calls (it has no actions and no
+    versions of its own).
+
     Signals:
         decided(str): the user answered the consent row (a :class:`Consent` value);
             the row hides itself.
+        branchStepped(int): never emitted (bubbles have it).
     """
 
     decided = Signal(str)
+    branchStepped = Signal(int)
     TICK_MS = 1000
+
+    @property
+    def text(self) -> str:
+        """The result, as sent back to the model."""
+        return self.result_text
+
+    def set_actions_enabled(self, enabled: bool) -> None:
+        """Nothing to switch off while a reply streams."""
+
+    def set_branch(self, index: int, count: int) -> None:
+        """A tool result has no versions of its own."""
 
     def __init__(
         self,

@@ -25,9 +25,11 @@ from app.ui.preferences import Preferences
 from app.ui.prices_dialog import PricesDialog
 from app.ui.speech_controller import SpeechController
 from app.ui.title_controller import TitleController
+from app.ui.tool_runner import ToolRunner
 from app.ui.transfer_controller import TransferController, file_dialog, file_name_for
 from app.ui.wiring_attachments import connect_attachments, send_draft
 from app.ui.wiring_speech import connect_speech
+from app.ui.wiring_tools import connect_tools
 
 
 @dataclass
@@ -46,6 +48,7 @@ class AppParts:
     titles: TitleController
     attachments: AttachmentController
     speech: SpeechController
+    tools: ToolRunner
 
 
 class KeyDialogOpener(QObject):
@@ -166,7 +169,7 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
             window.show_cost(summary)
 
     def reply_finished(status: str, finish_reason: str) -> None:
-        view.finish_reply(status)
+        view.finish_reply(status, finish_reason)
         conversation = chat.conversation
         if conversation.id is not None:
             history.load_usage(conversation.id, prefs.price_table())
@@ -337,5 +340,6 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
     models.authFailed.connect(key_dialog.open)
     connect_attachments(parts)
     connect_speech(parts)  # after view.begin_reply: auto-read needs the new bubble
+    connect_tools(parts)
     sync_thinking()
     return key_dialog

@@ -169,6 +169,7 @@ def test_from_json_never_keeps_an_api_key() -> None:
         "top_p",
         "max_output_tokens",
         "thinking",
+        "tools",
     }
 
 
@@ -291,3 +292,11 @@ def test_deleting_removes_a_user_preset_and_refuses_a_builtin() -> None:
 def test_presets_to_json_leaves_builtins_out() -> None:
     data = presets_to_json([*BUILTIN_PRESETS, Preset("Mine", FULL)])
     assert data == [{"name": "Mine", "settings": FULL.to_json()}]
+
+
+def test_the_enabled_tools_round_trip_and_bad_entries_are_dropped() -> None:
+    settings = ChatSettings(model="m", tools=("calculate", "demo__echo"))
+    assert ChatSettings.from_json(settings.to_json(), "x").tools == ("calculate", "demo__echo")
+    raw = {"model": "m", "tools": ["a", 3, "", "a", None, "b"]}
+    assert ChatSettings.from_json(raw, "x").tools == ("a", "b")
+    assert ChatSettings.from_json({"model": "m", "tools": "a"}, "x").tools == ()

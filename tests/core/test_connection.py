@@ -12,6 +12,7 @@ from app.api.anthropic_client import AnthropicClient
 from app.api.client import MimoClient
 from app.api.events import TextDelta
 from app.api.openai_wire import ChatRequest
+from app.api.tts import SpeechRequest
 from app.api.tts_client import SpeechClient
 from app.core.connection import Connection, NoApiKey
 from tests.sim import Plan, Simulator
@@ -60,6 +61,68 @@ async def test_wire_and_base_url_changes_apply_to_the_next_client(
 async def test_speech_stays_openai_even_on_the_anthropic_wire(http: httpx.AsyncClient) -> None:
     connection = Connection(http, base_url="https://x.test/v1", api_key="sk-1", wire="anthropic")
     assert type(connection.speech_client()) is SpeechClient
+
+
+@pytest.mark.parametrize(
+    ("wire", "base", "speech"),
+    [
+        ("openai", "https://api.xiaomimimo.com/v1", "https://api.xiaomimimo.com/v1"),
+        ("anthropic", "https://api.xiaomimimo.com/anthropic", "https://api.xiaomimimo.com/v1"),
+        (
+            "anthropic",
+            "https://token-plan-sgp.xiaomimimo.com/anthropic",
+            "https://token-plan-sgp.xiaomimimo.com/v1",
+        ),
+        ("anthropic", "https://api.xiaomimimo.com/anthropic/", "https://api.xiaomimimo.com/v1"),
+        ("anthropic", "http://127.0.0.1:8080/anthropic", "http://127.0.0.1:8080/v1"),
+        # Not Xiaomi's layout: the Anthropic base is kept.
+        ("anthropic", "https://proxy.example/claude", "https://proxy.example/claude"),
+        ("anthropic", "https://proxy.example/anthropic-v2", "https://proxy.example/anthropic-v2"),
+        # The OpenAI wire never rewrites, whatever the path says.
+        ("openai", "https://proxy.example/anthropic", "https://proxy.example/anthropic"),
+    ],
+)
+@pytest.mark.asyncio
+async def test_speech_base_url_maps_xiaomis_anthropic_base_to_v1(
+    http: httpx.AsyncClient, wire: str, base: str, speech: str
+) -> None:
+    connection = Connection(http, base_url=base, api_key="sk-1", wire=wire)
+    assert connection.speech_base_url == speech
+    assert connection.speech_client().base_url == speech
+    assert connection.client().base_url == base.rstrip("/")  # chat keeps its base
+
+
+@pytest.mark.asyncio
+async def test_speech_base_url_follows_wire_and_base_url_changes(
+    http: httpx.AsyncClient,
+) -> None:
+    connection = Connection(http, base_url="https://api.xiaomimimo.com/v1", api_key="sk-1")
+    assert connection.speech_base_url == "https://api.xiaomimimo.com/v1"
+    connection.wire, connection.base_url = "anthropic", "https://api.xiaomimimo.com/anthropic"
+    assert connection.speech_base_url == "https://api.xiaomimimo.com/v1"
+    connection.base_url = "https://elsewhere.test/messages-api"
+    assert connection.speech_base_url == "https://elsewhere.test/messages-api"
+
+
+@pytest.mark.asyncio
+async def test_client_kind_follows_each_wire_change(http: httpx.AsyncClient) -> None:
+    connection = Connection(http, base_url="https://x.test/v1", api_key="sk-1")
+    kinds = []
+    for wire in ("openai", "anthropic", "openai", "anthropic"):
+        connection.wire = wire
+        kinds.append(type(connection.client()))
+    assert kinds == [MimoClient, AnthropicClient, MimoClient, AnthropicClient]
+    assert type(connection.speech_client()) is SpeechClient
+
+
+@pytest.mark.asyncio
+async def test_speech_on_xiaomis_anthropic_layout_reaches_the_openai_endpoint(
+    http: httpx.AsyncClient, sim: Simulator
+) -> None:
+    connection = Connection(http, base_url=sim.anthropic_url, api_key="sk-test", wire="anthropic")
+    result = await connection.speech_client().synthesize(SpeechRequest("Good morning"))
+    assert result.transcript == "Good morning" and result.audio
+    assert sim.requests[-1].path == "/v1/chat/completions"
 
 
 @pytest.mark.asyncio

@@ -11,7 +11,9 @@ from app.core.providers import (
     key_warning,
     normalise_base_url,
     preset,
+    wire_for,
 )
+from app.core.settings import Settings
 
 
 def test_presets_have_the_documented_urls_and_wires() -> None:
@@ -114,3 +116,22 @@ def test_pay_as_you_go_key_on_token_plan_preset_warns() -> None:
 )
 def test_matching_or_unknown_keys_give_no_warning(preset_id: str, key: str) -> None:
     assert key_warning(PRESETS[preset_id], key) is None
+
+
+@pytest.mark.parametrize(
+    ("provider_id", "stored", "wire"),
+    [
+        ("xiaomi-anthropic", "openai", "anthropic"),  # a preset's own format wins
+        ("xiaomi", "anthropic", "openai"),
+        ("mimo-v2", "anthropic", "openai"),
+        ("token-plan-sgp", "anthropic", "openai"),
+        ("custom", "anthropic", "anthropic"),  # the custom endpoint: the user's choice
+        ("custom", "openai", "openai"),
+        ("no-such-provider", "anthropic", "anthropic"),  # unknown ids count as custom
+        ("custom", "gemini", "openai"),  # a bad stored value falls back to the default
+    ],
+)
+def test_wire_for_takes_the_presets_wire_or_the_custom_choice(
+    provider_id: str, stored: str, wire: str
+) -> None:
+    assert wire_for(Settings(provider_id=provider_id, wire=stored)) == wire

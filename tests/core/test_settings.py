@@ -151,6 +151,29 @@ def test_failed_save_keeps_the_old_file_and_leaves_no_temp(tmp_path: Path) -> No
     assert os.listdir(tmp_path) == ["settings.json"]
 
 
+@pytest.mark.parametrize("wire", ["openai", "anthropic"])
+def test_wire_round_trips(tmp_path: Path, wire: str) -> None:
+    path = tmp_path / "settings.json"
+    save_settings(path, Settings(provider_id="custom", base_url="http://h/anthropic", wire=wire))
+    assert load_settings(path).wire == wire
+    assert _bad_copies(tmp_path) == []
+
+
+def test_wire_defaults_to_openai(tmp_path: Path) -> None:
+    assert Settings().wire == "openai"
+    assert load_settings(tmp_path / "settings.json").wire == "openai"
+
+
+@pytest.mark.parametrize("bad", ["gemini", "Anthropic", "", None, 1, ["anthropic"]])
+def test_an_unknown_wire_gets_the_default(tmp_path: Path, bad: object) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"provider_id": "custom", "wire": bad}))
+    settings = load_settings(path)
+    assert settings.wire == "openai"
+    assert settings.provider_id == "custom"
+    assert len(_bad_copies(tmp_path)) == 1
+
+
 def test_settings_have_no_api_key_field() -> None:
     names = {f.name for f in dataclasses.fields(Settings)}
     assert not any("key" in name or "secret" in name for name in names)
