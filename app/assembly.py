@@ -26,7 +26,7 @@ from app.core.history import load_latest, open_history
 from app.core.mcp_config import servers_from_json
 from app.core.mcp_host import McpHost
 from app.core.paths import resolve_paths
-from app.core.providers import normalise_base_url
+from app.core.providers import normalise_base_url, wire_for
 from app.core.recorder import Recorder
 from app.core.secrets import SecretStore, open_secret_store
 from app.core.settings import SETTINGS_FILE_NAME, load_settings
@@ -73,6 +73,7 @@ def build(
     connection = Connection(
         http,
         base_url=normalise_base_url(override) if override else settings.base_url,
+        wire=wire_for(settings),
         retry=retry,
         sleep=sleep,
     )

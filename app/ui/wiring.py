@@ -69,6 +69,7 @@ class KeyDialogOpener(QObject):
         dialog = KeyDialog(
             provider_id=settings.provider_id,
             base_url=self._parts.connection.base_url,
+            wire=self._parts.connection.wire,
             reason=reason,
             storage_warning=self._parts.keys.storage_warning,
             parent=self._parts.window,
