@@ -16,6 +16,7 @@ import functools
 import os
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -30,8 +31,8 @@ from app.ui.event_loop import AppEventLoop
 from app.ui.wiring import AppParts
 from tests import media_samples as samples
 from tests.audio.fakes import RecordingSink
-from tests.sim import Plan
-from tests.tools.harness import ask_and_wait, demo_app
+from tests.sim import Plan, Simulator
+from tests.tools.harness import ask_and_wait, simulated_app
 
 QUESTION = "How do I read a file line by line in Python?"
 REASONING = (
@@ -58,7 +59,8 @@ with open("notes.txt", encoding="utf-8") as f:
 
 
 async def scenario(app: QApplication, out: Path) -> None:
-    async with demo_app(Plan(reasoning=REASONING, content=ANSWER), size=(1200, 800)) as parts:
+    plan = Plan(reasoning=REASONING, content=ANSWER)
+    async with simulated_app(plan, size=(1200, 800)) as (parts, sim):
         for earlier in ("Plan a weekend in Lisbon", "Explain Rust lifetimes simply"):
             await ask_and_wait(parts, earlier)
             parts.window.new_chat_action.trigger()
@@ -71,6 +73,7 @@ async def scenario(app: QApplication, out: Path) -> None:
         parts.window.grab().save(str(out))
         await speech_shot(parts, out.with_name(f"{out.stem}-speech{out.suffix}"))
         await attachments_shot(parts, out.with_name(f"{out.stem}-attachments{out.suffix}"))
+        await tools_shot(parts, sim, out.with_name(f"{out.stem}-tools{out.suffix}"))
 
 
 SPOKEN = (
@@ -125,6 +128,34 @@ async def attachments_shot(parts: AppParts, out: Path) -> None:
         await asyncio.sleep(0.02)
     await asyncio.sleep(0.2)  # thumbnails and layout settle
     parts.window.grab().save(str(out))
+
+
+async def tools_shot(parts: AppParts, sim: Simulator, out: Path) -> None:
+    """A reply that called two tools: one ran, the other waits for the user's consent."""
+    parts.attachments.clear()
+    parts.window.new_chat_action.trigger()
+    parts.window.model_picker.select("mimo-v2-pro")
+    chat = parts.chat
+    chat.apply_settings(replace(chat.settings, tools=("calculate", "current_time")))
+    parts.tools.always_allowed = {"calculate"}
+    sim.enqueue(
+        Plan(
+            reasoning="Compute the compound interest, then check today's date.",
+            content="Let me work that out.",
+            tool_calls=[
+                {"name": "calculate", "arguments": '{"expression": "1000 * 1.05 ** 10"}'},
+                {"name": "current_time", "arguments": '{"timezone": "Asia/Shanghai"}'},
+            ],
+        )
+    )
+    chat.send("What will 1000 at 5% be worth in 10 years, and what is the date in Beijing?")
+    while not parts.tools.waiting():
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)  # the cards settle
+    parts.window.grab().save(str(out))
+    chat.stop()
+    while chat.busy:
+        await asyncio.sleep(0.05)
 
 
 def main() -> int:
