@@ -409,8 +409,6 @@ class ChatController(QObject):
     async def _save_end(self, reply: Message) -> None:
         try:
             await self._recorder.finish(reply)  # queued on the store's thread at once
-        except asyncio.CancelledError:
-            raise
         except Exception:
             log.exception("Could not save the end of the reply")
 

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 from PySide6.QtCore import QCoreApplication
 
 from app.api.events import Usage
 from app.core.catalogue import PriceTable, spec_for
 from app.core.conversation import Conversation, Status
 from app.core.mcp_config import TOOL_SEPARATOR
-from app.core.tool_types import BUILTIN_SOURCE, ToolCall, ToolResult
+from app.core.tool_types import BUILTIN_SOURCE, Outcome, ToolCall, ToolResult
 from app.ui.chat_view import ChatView
 from app.ui.message_widgets import AssistantBubble, UserBubble
 from app.ui.tool_card import ToolCallCard
 
-OUTCOMES = ("ok", "error", "denied", "timeout")
+OUTCOMES: tuple[str, ...] = get_args(Outcome)
 
 WINDOW = 40  # messages built when a conversation opens
 PAGE = 40  # messages added by "Show earlier messages"

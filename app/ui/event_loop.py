@@ -105,7 +105,7 @@ class AppEventLoop(qasync.QEventLoop):  # type: ignore[misc]
         in the GUI thread.
         """
         timer = self._timer
-        callbacks: dict[int, Any] = getattr(timer, "_SimpleTimer__callbacks", {})
+        callbacks = self._timer_callbacks()
         for timer_id in list(callbacks):
             timer.killTimer(timer_id)
         callbacks.clear()

@@ -386,8 +386,7 @@ class AssistantBubble(BranchHolder, QFrame):
             self._reasoning_chars = len(reasoning)
             self._saved_reasoning = reasoning
             self.reasoning_toggle.show()
-            self.reasoning_toggle.setChecked(False)
-            self.reasoning_toggle.setArrowType(Qt.ArrowType.RightArrow)
+            self._set_reasoning_visible(False)
         if text:
             self._text.append(text)
             self.body.set_markdown(text)
@@ -433,7 +432,8 @@ class AssistantBubble(BranchHolder, QFrame):
         self.reasoning_toggle.setArrowType(
             Qt.ArrowType.DownArrow if visible else Qt.ArrowType.RightArrow
         )
-        self.reasoning.setVisible(visible)
+        if visible or self._reasoning is not None:  # folded: no view needed yet
+            self.reasoning.setVisible(visible)
 
 
 class ErrorCard(QFrame):

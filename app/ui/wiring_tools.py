@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from app.core.mcp_config import McpServerConfig, servers_from_json, servers_to_json
-from app.core.tool_types import ToolCall, ToolResult, ToolSpec
+from app.core.mcp_config import servers_from_json, servers_to_json
+from app.core.tool_types import ToolCall, ToolResult
 from app.ui.tasks import TaskSet
 from app.ui.tool_card import ToolCallCard
 from app.ui.tools_settings_dialog import ToolsSettingsDialog
@@ -51,9 +51,6 @@ def connect_tools(parts: AppParts) -> None:
         await box.refresh()
         show_tools()
 
-    async def probe(server: McpServerConfig) -> list[ToolSpec]:
-        return await box.host.list_tools(server)
-
     def apply(dialog: ToolsSettingsDialog) -> None:
         servers = dialog.servers()
         prefs.update(
@@ -76,7 +73,7 @@ def connect_tools(parts: AppParts) -> None:
             rounds=runner.rounds,
             servers=servers_from_json(settings.mcp_servers),
             always_allowed=sorted(runner.always_allowed),
-            probe=probe,
+            probe=box.host.list_tools,
             parent=window,
         )
         dialog.accepted.connect(lambda: apply(dialog))
