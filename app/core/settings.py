@@ -31,6 +31,12 @@ _log = logging.getLogger(__name__)
 SETTINGS_FILE_NAME = "settings.json"
 DEFAULT_TOOL_ROUNDS = 8
 MAX_TOOL_ROUNDS = 50
+THEMES = ("system", "light", "dark")
+LANGUAGES = ("system", "en", "zh_CN")
+PROXY_MODES = ("system", "none", "custom")
+DEFAULT_REQUEST_TIMEOUT = 120.0
+MIN_REQUEST_TIMEOUT = 5.0
+MAX_REQUEST_TIMEOUT = 600.0
 
 
 @dataclass
@@ -63,6 +69,19 @@ class Settings:
         tool_folder: The folder the file tools may read; None: none chosen.
         always_allowed_tools: Names of the tools the user said "Always allow" for.
         tool_rounds: The most model-and-tools rounds one reply may take, 1 to 50.
+        theme: ``"system"`` (follow the desktop's light or dark scheme), ``"light"``
+            or ``"dark"``.
+        language: ``"system"`` (from the locale), ``"en"`` or ``"zh_CN"``.
+        window_state: Base64 of Qt's ``saveState()`` bytes (docks, toolbars); opaque.
+        splitter_state: Base64 of the sidebar splitter's ``saveState()``; opaque.
+        proxy_mode: ``"system"`` (the environment's proxy variables), ``"none"`` or
+            ``"custom"`` (:attr:`proxy_url`).
+        proxy_url: The custom proxy, ``http://``, ``https://``, ``socks5://`` or
+            ``socks5h://`` with an optional ``user:password@``; None: none set.
+        request_timeout: Seconds to wait for a connection or for the next bytes of a
+            reply, 5 to 600.
+        ca_bundle: A PEM file of extra certificate authorities trusted beside the
+            built-in ones (corporate proxies); None: none. TLS is always verified.
         extra: Every other top-level key, by name. Written back at the top level of
             the file; a key that collides with a field name is ignored on save.
     """
@@ -84,6 +103,14 @@ class Settings:
     tool_folder: str | None = None
     always_allowed_tools: list[str] = field(default_factory=list)
     tool_rounds: int = DEFAULT_TOOL_ROUNDS
+    theme: str = "system"
+    language: str = "system"
+    window_state: str | None = None
+    splitter_state: str | None = None
+    proxy_mode: str = "system"
+    proxy_url: str | None = None
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    ca_bundle: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -103,7 +130,23 @@ def _valid(name: str, value: Any) -> bool:
         return isinstance(value, bool)
     if name == "speech_volume":
         return _price_number(value) and value <= 1  # a finite number from 0 to 1
-    if name in ("window_geometry", "audio_device", "tool_folder"):
+    if name == "theme":
+        return value in THEMES
+    if name == "language":
+        return value in LANGUAGES
+    if name == "proxy_mode":
+        return value in PROXY_MODES
+    if name == "request_timeout":
+        return _price_number(value) and MIN_REQUEST_TIMEOUT <= value <= MAX_REQUEST_TIMEOUT
+    if name in (
+        "window_geometry",
+        "window_state",
+        "splitter_state",
+        "audio_device",
+        "tool_folder",
+        "proxy_url",
+        "ca_bundle",
+    ):
         return value is None or isinstance(value, str)
     if name == "mcp_servers":
         return isinstance(value, list) and len(servers_from_json(value)) == len(value)
