@@ -35,7 +35,7 @@ from app.api.anthropic_wire import (
     parse_message,
     parse_model_list,
 )
-from app.api.client import MimoClient, _Progress, _read_body, read_sse_events
+from app.api.client import HttpSource, MimoClient, _Progress, _read_body, read_sse_events
 from app.api.events import StreamEvent
 from app.api.openai_wire import ChatRequest, ChatResult, load_json
 from app.api.retry import RetryPolicy
@@ -50,7 +50,8 @@ class AnthropicClient(MimoClient):
     """Talks to one Anthropic-compatible endpoint with one key.
 
     Args:
-        http: The HTTP client; its timeouts apply.
+        http: The HTTP client (or an :class:`~app.api.client.HttpSource`); its
+            timeouts apply.
         base_url: Like ``https://api.xiaomimimo.com/anthropic`` (``/v1`` is added).
         api_key: Sent as ``Authorization: Bearer <key>``; never put in a message.
         retry: The retry policy; the default retries 4 times.
@@ -62,7 +63,7 @@ class AnthropicClient(MimoClient):
 
     def __init__(
         self,
-        http: httpx.AsyncClient,
+        http: httpx.AsyncClient | HttpSource,
         *,
         base_url: str,
         api_key: str,

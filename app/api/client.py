@@ -4,6 +4,10 @@ Pure asyncio + httpx. The ``httpx.AsyncClient`` is injected (timeouts, proxies a
 transports are the caller's choice), and so is ``sleep``, so tests can watch the
 backoff without waiting for it.
 
+The HTTP client may also come from an :class:`HttpSource`, which lends each request
+the client of the current network settings (see :mod:`app.core.network`) and names
+the proxy a request goes through, so a proxy failure says which proxy failed.
+
 The wire format is pluggable: a subclass sets ``_MODELS_PATH`` and ``_CHAT_PATH`` and
 overrides ``_chat_body``, ``_headers`` and the ``_read_*`` readers (see
 :class:`~app.api.anthropic_client.AnthropicClient`). The request body is built and
@@ -23,17 +27,22 @@ import io
 import json
 import secrets
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
-from contextlib import aclosing
+from contextlib import AbstractAsyncContextManager, aclosing, nullcontext
 from dataclasses import dataclass
 from functools import partial
 from json.encoder import encode_basestring
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import httpx
 
-from app.api.errors import APIStatusError, ConnectionFailed, MimoError, ProtocolError, RateLimited
+from app.api.errors import ConnectionFailed, MimoError, ProtocolError, RateLimited
 from app.api.events import Finish, RetryScheduled, StreamEvent
-from app.api.http_errors import error_from_response, error_from_transport, scrub_error
+from app.api.http_errors import (
+    error_from_response,
+    error_from_transport,
+    proxy_auth_required,
+    scrub_error,
+)
 from app.api.openai_wire import (
     ChatRequest,
     ChatResult,
@@ -46,15 +55,19 @@ from app.api.openai_wire import (
 )
 from app.api.retry import RetryPolicy
 from app.api.sse import SSEDecoder
+from app.api.translation import QT_TRANSLATE_NOOP, translate
 
-__all__ = ["ChatRequest", "ChatResult", "MimoClient"]
+__all__ = ["ChatRequest", "ChatResult", "HttpSource", "MimoClient"]
 
 T = TypeVar("T")
 E = TypeVar("E")
 
 _JSON = "application/json"
 _SSE = "text/event-stream"
-INCOMPLETE_REPLY = "The connection closed before the reply was complete"
+# Kept in English (tests compare it); raised through translate("MimoClient", ...).
+INCOMPLETE_REPLY = QT_TRANSLATE_NOOP(
+    "MimoClient", "The connection closed before the reply was complete"
+)
 
 
 @dataclass
@@ -62,6 +75,18 @@ class _Progress:
     """Whether the reply body of the current attempt has begun."""
 
     began: bool = False
+
+
+class HttpSource(Protocol):
+    """Lends the HTTP client of the current network settings, one request at a time."""
+
+    def lease(self) -> AbstractAsyncContextManager[httpx.AsyncClient]:
+        """The client to use, kept open until the block ends; may raise MimoError."""
+        ...
+
+    def proxy_for(self, url: str) -> str | None:
+        """The masked address of the proxy a request to ``url`` goes through, or None."""
+        ...
 
 
 Reader = Callable[[httpx.Response, _Progress], AsyncGenerator[T, None]]
@@ -73,8 +98,9 @@ class MimoClient:
     """Talks to one OpenAI-compatible endpoint with one key.
 
     Args:
-        http: The HTTP client; its timeouts apply (a read timeout is the longest
-            silence tolerated inside a streamed reply).
+        http: The HTTP client, or an :class:`HttpSource` that lends one per request;
+            its timeouts apply (a read timeout is the longest silence tolerated inside
+            a streamed reply).
         base_url: Like ``https://api.mimo-v2.com/v1``; a trailing slash is fine.
         api_key: Sent as ``Authorization: Bearer <key>``; never put in a message.
         retry: The retry policy; the default retries 4 times.
@@ -86,7 +112,7 @@ class MimoClient:
 
     def __init__(
         self,
-        http: httpx.AsyncClient,
+        http: httpx.AsyncClient | HttpSource,
         *,
         base_url: str,
         api_key: str,
@@ -148,7 +174,9 @@ class MimoClient:
             async for item in items:
                 if not isinstance(item, RetryScheduled):
                     return item
-        raise ProtocolError("The server sent no reply")  # pragma: no cover - readers yield
+        raise ProtocolError(
+            translate("MimoClient", "The server sent no reply")
+        )  # pragma: no cover - readers yield
 
     async def _attempts(
         self,
@@ -168,13 +196,15 @@ class MimoClient:
         headers = self._headers(accept)
         if content is not None:
             headers["Content-Type"] = "application/json"
+        url = self._base_url + path
         while True:
             progress = _Progress()
             cause: BaseException | None = None
             try:
-                async with self._http.stream(
-                    method, self._base_url + path, content=content, headers=headers
-                ) as response:
+                async with (
+                    self._lease() as http,
+                    http.stream(method, url, content=content, headers=headers) as response,
+                ):
                     if not response.is_success:
                         raise await self._status_error(response)
                     async with aclosing(reader(response, progress)) as items:
@@ -182,7 +212,9 @@ class MimoClient:
                             yield item
                 return
             except (httpx.HTTPError, httpx.InvalidURL) as exc:
-                failure = error_from_transport(exc, reply_began=progress.began)
+                failure = error_from_transport(
+                    exc, reply_began=progress.began, proxy=self._proxy_for(url)
+                )
                 cause = exc
             except MimoError as exc:
                 failure = exc
@@ -200,7 +232,19 @@ class MimoClient:
     def _headers(self, accept: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._api_key}", "Accept": accept}
 
-    async def _status_error(self, response: httpx.Response) -> APIStatusError:
+    def _lease(self) -> AbstractAsyncContextManager[httpx.AsyncClient]:
+        if isinstance(self._http, httpx.AsyncClient):
+            return nullcontext(self._http)
+        return self._http.lease()
+
+    def _proxy_for(self, url: str) -> str | None:
+        if isinstance(self._http, httpx.AsyncClient):
+            return None
+        return self._http.proxy_for(url)
+
+    async def _status_error(self, response: httpx.Response) -> MimoError:
+        if response.status_code == 407:  # from a proxy that forwards plain-HTTP requests
+            return proxy_auth_required(self._proxy_for(str(response.request.url)))
         try:
             body = await response.aread()
         except httpx.HTTPError:
@@ -271,7 +315,7 @@ async def read_sse_events(
     finally:
         await _aclose(chunks)
     if not finished:
-        raise ConnectionFailed(INCOMPLETE_REPLY)
+        raise ConnectionFailed(translate("MimoClient", INCOMPLETE_REPLY))
 
 
 async def encode_body(body: Body) -> bytes:

@@ -12,6 +12,11 @@
      |    +-- RateLimited        429 (retry_after seconds or None)
      |    +-- ServerError        5xx
      +-- ConnectionFailed        could not connect, or the connection dropped
+     |    +-- ProxyFailed        the proxy could not be reached, or would not relay
+     |    |    +-- ProxyAuthRequired  the proxy wants a user name and password (407,
+     |    |                           or SOCKS), or rejected them; not retried
+     |    +-- CertificateError   the server's TLS certificate could not be verified;
+     |                           not retried
      +-- Timeout                 no answer in time
      +-- ProtocolError           a malformed stream or body
      +-- StreamError             an ``error`` payload inside an SSE stream
@@ -88,6 +93,22 @@ class ServerError(APIStatusError):
 
 class ConnectionFailed(MimoError):
     retryable = True
+
+
+class ProxyFailed(ConnectionFailed):
+    """The proxy could not be reached, or would not relay the request."""
+
+
+class ProxyAuthRequired(ProxyFailed):
+    """The proxy asked for credentials or rejected them (HTTP 407 or SOCKS)."""
+
+    retryable = False
+
+
+class CertificateError(ConnectionFailed):
+    """The server's TLS certificate could not be verified (TLS is always verified)."""
+
+    retryable = False
 
 
 class Timeout(MimoError):
