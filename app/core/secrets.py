@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any, Protocol
 
+from app.api.translation import translate
 from app.core.paths import PRIVATE_FILE_MODE, atomic_write_bytes
 
 _log = logging.getLogger(__name__)
@@ -72,7 +73,11 @@ class SecretStore(Protocol):
 
 
 def key_name(provider_id: str) -> str:
-    """The secret name of the API key for a provider preset."""
+    """The secret name of a provider preset's active API key.
+
+    Versions with one key per provider kept their key here; it now mirrors the active
+    key of the provider's key list (see :mod:`app.core.api_keys`).
+    """
     return f"api-key:{provider_id}"
 
 
@@ -152,10 +157,11 @@ class FileStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.warning: str | None = (
-            "No system keyring is available; your API key is stored in "
-            f"{path} (readable only by you)."
-        )
+        self.warning: str | None = translate(
+            "SecretStore",
+            "No system keyring is available; your API keys are stored in {path} "
+            "(readable only by you).",
+        ).format(path=path)
 
     def _load(self) -> dict[str, str]:
         problem: str | None = None

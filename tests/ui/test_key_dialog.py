@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
+from app.core.api_keys import ApiKeyStore, index_name
 from app.core.secrets import FileStore, key_name
 from app.core.settings import SETTINGS_FILE_NAME, load_settings
 from app.ui.event_loop import AppEventLoop
@@ -62,9 +63,11 @@ def test_first_run_asks_for_a_key_and_stores_it_privately(first_run: RunningApp)
     save_key(app, dialog, "sk-test")
 
     secrets = app.data_dir / "config" / "secrets.json"
-    app.qtbot.waitUntil(secrets.exists)
+    app.qtbot.waitUntil(lambda: FileStore(secrets).get(index_name("mimo-v2")) is not None)
     assert stat.S_IMODE(os.stat(secrets).st_mode) == 0o600
-    assert FileStore(secrets).get(key_name("mimo-v2")) == "sk-test"
+    assert FileStore(secrets).get(key_name("mimo-v2")) == "sk-test"  # the active key
+    stored = ApiKeyStore(FileStore(secrets)).load("mimo-v2").keys
+    assert stored.active is not None and stored.active.secret == "sk-test"
     assert app.window.storage_warning.isVisible()
     app.qtbot.waitUntil(lambda: any(r.path.endswith("/models") for r in app.sim.requests))
     app.send("hello")
