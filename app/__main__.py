@@ -14,12 +14,17 @@ import time
 from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from app.core.malloc_tuning import limit_malloc_arenas
 from app.core.paths import resolve_paths
 from app.core.providers import normalise_base_url
+from app.core.resources import APP_ID, icon_path
 from app.core.settings import SETTINGS_FILE_NAME, load_settings
+from app.ui.fonts import ensure_cjk_font
+from app.ui.i18n import ENGLISH
+from app.ui.look import Look
 from app.ui.main_window import APP_TITLE, MainWindow, window_at
 
 STARTUP_PROBE_ENV = "MIMO_DESKTOP_STARTUP_PROBE"
@@ -84,38 +89,49 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = QApplication(sys.argv[:1])
     app.setApplicationName(APP_TITLE)
     app.setOrganizationName("MiMo Desktop")
-    app.setDesktopFileName("mimo-desktop")
+    app.setDesktopFileName(APP_ID)  # matches the .desktop file and the icon name
     app.setQuitOnLastWindowClosed(False)
     # The window goes on screen first; the HTTP, audio and store stacks (and asyncio)
     # are imported while it paints, so the app looks started ~3x sooner.
     settings = load_settings(resolve_paths(env, args.data_dir).config_dir / SETTINGS_FILE_NAME)
-    window = window_at(settings.window_geometry)
+    look = Look.for_app(app, settings)  # the theme and language, before the first text
+    if look.translations.language != ENGLISH:
+        ensure_cjk_font()  # ~9 ms; a Chinese window must not show boxes even once
+    window = window_at(settings)
     probe = FirstPaintProbe()
     if env.get(STARTUP_PROBE_ENV):
         window.installEventFilter(probe)
     window.show()
     app.processEvents()
-    return run(app, window, args, base_url)
+    app.setWindowIcon(QIcon(str(icon_path())))  # after the first paint: the SVG loads then
+    if look.translations.language == ENGLISH:
+        ensure_cjk_font()  # Chinese replies need a font too; the bundle brings one
+    return run(app, window, args, base_url, look)
 
 
 def run(
-    app: QApplication, window: MainWindow, args: argparse.Namespace, base_url: str | None
+    app: QApplication,
+    window: MainWindow,
+    args: argparse.Namespace,
+    base_url: str | None,
+    look: Look,
 ) -> int:
     """Build everything around the shown ``window`` and run until it is closed."""
     import asyncio
 
-    import httpx
-
     from app.assembly import build, shutdown, start
-    from app.core.connection import DEFAULT_TIMEOUT
     from app.ui.event_loop import AppEventLoop
     from app.ui.unix_signals import SignalWatcher
 
     loop = AppEventLoop(app)
     asyncio.set_event_loop(loop)
-    http = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT)
+    # No http client given: build() makes one from the network settings (app.core.network).
     parts, _ = build(
-        env=os.environ, http=http, base_url=base_url, data_dir=args.data_dir, window=window
+        env=os.environ,
+        base_url=base_url,
+        data_dir=args.data_dir,
+        window=window,
+        look=look,
     )
     quit_requested = asyncio.Event()
     parts.window.closing.connect(quit_requested.set)
@@ -126,7 +142,7 @@ def run(
         if os.environ.get(STARTUP_PROBE_ENV):
             print("ready", flush=True)  # wired, history listed, last chat open
         await quit_requested.wait()
-        await shutdown(parts, http, store)
+        await shutdown(parts, store=store)
 
     try:
         loop.run_until_complete(lifetime())

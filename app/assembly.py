@@ -8,11 +8,11 @@ benchmarks that need the whole app in-process.
 from __future__ import annotations
 
 import asyncio
-import base64
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 
 import httpx
+from PySide6.QtWidgets import QApplication
 
 from app.api.retry import RetryPolicy
 from app.audio.backend import DEFAULT_BACKEND, StreamFactory
@@ -21,7 +21,7 @@ from app.audio.player import AudioPlayer
 from app.audio.qt_player import QtAudioPlayer
 from app.core.builtin_tools import BuiltinTools
 from app.core.catalogue import merge_remote
-from app.core.connection import Connection
+from app.core.connection import Connection, HttpClients
 from app.core.history import load_latest, open_history
 from app.core.mcp_config import servers_from_json
 from app.core.mcp_host import McpHost
@@ -36,6 +36,7 @@ from app.ui.attachment_controller import AttachmentController, examine_file
 from app.ui.chat_controller import ChatController
 from app.ui.history_controller import HistoryController
 from app.ui.key_controller import KeyController
+from app.ui.look import Look
 from app.ui.main_window import MainWindow, window_at
 from app.ui.models_controller import ModelsController
 from app.ui.preferences import Preferences
@@ -49,7 +50,7 @@ from app.ui.wiring import AppParts, KeyDialogOpener, connect_signals
 def build(
     *,
     env: Mapping[str, str],
-    http: httpx.AsyncClient,
+    http: httpx.AsyncClient | None = None,
     base_url: str | None = None,
     data_dir: str | None = None,
     retry: RetryPolicy | None = None,
@@ -58,6 +59,7 @@ def build(
     audio_output: StreamFactory | None = None,
     audio_devices: DeviceLister = DEFAULT_BACKEND.output_devices,
     window: MainWindow | None = None,
+    look: Look | None = None,
 ) -> tuple[AppParts, KeyDialogOpener]:
     """Make every long-lived object and connect them. Nothing touches the network yet.
 
@@ -65,21 +67,31 @@ def build(
     imported on first use, so the app starts without it) and ``audio_devices`` lists
     the output devices; tests pass a recording fake device. ``window`` is a main window
     already shown (see :func:`app.ui.main_window.window_at`); without one a new, hidden one is made.
+    ``look`` is the theme and language already applied (see :class:`app.ui.look.Look`);
+    without one they are applied from the settings here.
+    ``http`` is the HTTP client (tests point one at the simulator); without one a client
+    is made from the network settings (proxy, timeout, CA bundle; see
+    :mod:`app.core.network`), and a change of those settings replaces it at run time.
     """
     paths = resolve_paths(env, data_dir)
     paths.ensure()
     settings = load_settings(paths.config_dir / SETTINGS_FILE_NAME)
     override = base_url or env.get("MIMO_BASE_URL")
     connection = Connection(
-        http,
+        HttpClients.from_settings(settings) if http is None else http,
         base_url=normalise_base_url(override) if override else settings.base_url,
         wire=wire_for(settings),
         retry=retry,
         sleep=sleep,
     )
     preferences = Preferences(settings, paths.config_dir / SETTINGS_FILE_NAME)
+    if look is None:
+        application = QApplication.instance()
+        assert isinstance(application, QApplication)
+        look = Look.for_app(application, settings)
     if window is None:
-        window = window_at(settings.window_geometry)
+        window = window_at(settings)
+    look.theme.setParent(window)
     tools = ToolRunner(
         ToolBox(
             builtins=BuiltinTools(settings.tool_folder),
@@ -136,6 +148,7 @@ def build(
         attachments,
         speech,
         tools,
+        look,
     )
     return parts, connect_signals(parts)
 
@@ -163,11 +176,10 @@ async def start(parts: AppParts, *, ask: str | None = None) -> AsyncStore | None
 
 
 async def shutdown(
-    parts: AppParts, http: httpx.AsyncClient, store: AsyncStore | None = None
+    parts: AppParts, http: httpx.AsyncClient | None = None, store: AsyncStore | None = None
 ) -> None:
     """Save what must be kept, stop every task (awaiting their cleanup), close connections."""
-    geometry = bytes(parts.window.saveGeometry().data())
-    parts.preferences.update(window_geometry=base64.b64encode(geometry).decode("ascii"))
+    parts.preferences.update(**parts.window.layout_state())
     await parts.preferences.flush()
     current = asyncio.current_task()
     others = [task for task in asyncio.all_tasks() if task is not current]
@@ -177,4 +189,6 @@ async def shutdown(
     if store is not None:
         await store.close()
     await asyncio.to_thread(parts.tools.box.shutdown, 3.0)  # MCP servers, if any started
-    await http.aclose()
+    await parts.connection.http.aclose()  # every client the network settings made
+    if http is not None:
+        await http.aclose()

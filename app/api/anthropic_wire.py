@@ -32,6 +32,7 @@ from app.api.events import (
 )
 from app.api.http_errors import error_in_body, error_payload_fields
 from app.api.openai_wire import ChatResult, load_json, parse_models, result_events
+from app.api.translation import translate
 
 __all__ = [
     "DEFAULT_MAX_TOKENS",
@@ -86,7 +87,7 @@ def parse_message(payload: Any) -> ChatResult:
     _raise_if_error(payload)
     content = payload.get("content") if isinstance(payload, dict) else None
     if not isinstance(content, list):
-        raise ProtocolError("The server's reply holds no answer")
+        raise ProtocolError(translate("AnthropicWire", "The server's reply holds no answer"))
     texts: list[str] = []
     reasoning: list[str] = []
     calls: list[dict[str, Any]] = []
@@ -178,11 +179,17 @@ class MessagesStreamDecoder:
             return []
         payload = load_json(text)
         if not isinstance(payload, dict):
-            raise ProtocolError("The server sent a stream event of the wrong shape")
+            raise ProtocolError(
+                translate("AnthropicWire", "The server sent a stream event of the wrong shape")
+            )
         kind = payload.get("type") if isinstance(payload.get("type"), str) else event
         if "error" in (event, kind) or payload.get("error") is not None:
             message, code = error_payload_fields(payload)
-            raise StreamError(message or "The server reported an error during the reply", code=code)
+            raise StreamError(
+                message
+                or translate("AnthropicWire", "The server reported an error during the reply"),
+                code=code,
+            )
         if kind == "message_start":
             message = payload.get("message")
             self._merge_usage(message.get("usage") if isinstance(message, dict) else None)

@@ -21,6 +21,7 @@ from app.api.events import (
     Usage,
 )
 from app.api.http_errors import error_for_status, error_payload_fields
+from app.api.translation import translate
 
 DONE = "[DONE]"
 #: Message keys the app keeps for the Anthropic format; never sent in this one.
@@ -94,7 +95,9 @@ def load_json(text: str | bytes) -> Any:
     try:
         return json.loads(text)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ProtocolError("The server sent a reply that is not valid JSON") from exc
+        raise ProtocolError(
+            translate("OpenAIWire", "The server sent a reply that is not valid JSON")
+        ) from exc
 
 
 def decode_stream_event(data: str, event: str | None = None) -> list[StreamEvent] | None:
@@ -114,7 +117,7 @@ def decode_stream_event(data: str, event: str | None = None) -> list[StreamEvent
     payload = load_json(text)
     if event == "error":
         message, code = error_payload_fields(payload)
-        raise StreamError(message or "The server reported an error during the reply", code=code)
+        raise StreamError(message or _error_during_reply(), code=code)
     return stream_events(payload)
 
 
@@ -144,10 +147,12 @@ def stream_events(chunk: Any) -> list[StreamEvent]:
         ProtocolError: The chunk is not a JSON object.
     """
     if not isinstance(chunk, dict):
-        raise ProtocolError("The server sent a stream chunk of the wrong shape")
+        raise ProtocolError(
+            translate("OpenAIWire", "The server sent a stream chunk of the wrong shape")
+        )
     if chunk.get("error") is not None:
         message, code = error_payload_fields(chunk)
-        raise StreamError(message or "The server reported an error during the reply", code=code)
+        raise StreamError(message or _error_during_reply(), code=code)
     events: list[StreamEvent] = []
     choice = _first_choice(chunk)
     if choice is not None:
@@ -181,7 +186,7 @@ def parse_completion(payload: Any) -> ChatResult:
     choice = _first_choice(payload) if isinstance(payload, dict) else None
     message = choice.get("message") if choice is not None else None
     if choice is None or not isinstance(message, dict):
-        raise ProtocolError("The server's reply holds no answer")
+        raise ProtocolError(translate("OpenAIWire", "The server's reply holds no answer"))
     content = message.get("content")
     calls = message.get("tool_calls")
     reason = choice.get("finish_reason")
@@ -202,7 +207,7 @@ def parse_models(payload: Any) -> list[str]:
         raise _error_in_body(payload)
     data = payload.get("data") if isinstance(payload, dict) else None
     if not isinstance(data, list):
-        raise ProtocolError("The server's model list has the wrong shape")
+        raise ProtocolError(translate("OpenAIWire", "The server's model list has the wrong shape"))
     return [
         item["id"] for item in data if isinstance(item, dict) and isinstance(item.get("id"), str)
     ]
@@ -278,7 +283,13 @@ def _error_in_body(payload: dict[str, Any]) -> MimoError:
     message, code = error_payload_fields(payload)
     if code is not None and code.isdigit() and 400 <= int(code) <= 599:
         return error_for_status(int(code), message, code)
-    return StreamError(message or "The server reported an error", code=code)
+    return StreamError(
+        message or translate("OpenAIWire", "The server reported an error"), code=code
+    )
+
+
+def _error_during_reply() -> str:
+    return translate("OpenAIWire", "The server reported an error during the reply")
 
 
 def _int(value: Any) -> int:

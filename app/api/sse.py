@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from app.api.errors import ProtocolError
+from app.api.translation import translate
 
 _LINE_END = re.compile(rb"\r\n|\r|\n")
 _BOM = "\ufeff"
@@ -90,7 +91,9 @@ class LineDecoder:
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise ProtocolError("The server sent text that is not valid UTF-8") from exc
+            raise ProtocolError(
+                translate("SSEDecoder", "The server sent text that is not valid UTF-8")
+            ) from exc
         if self._first_line:
             self._first_line = False
             line = line.removeprefix(_BOM)

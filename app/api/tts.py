@@ -33,6 +33,7 @@ from app.api.speech_request import (
     PcmFormat,
     SpeechRequest,
 )
+from app.api.translation import translate
 
 __all__ = [
     "AUDIO_FORMATS",
@@ -108,7 +109,7 @@ def parse_speech_completion(payload: Any, audio_format: AudioFormat) -> SpeechRe
     audio = message.get("audio") if isinstance(message, dict) else None
     data = audio.get("data") if isinstance(audio, dict) else None
     if not isinstance(audio, dict) or not isinstance(data, str) or not data:
-        raise ProtocolError("The server's reply holds no audio")
+        raise ProtocolError(translate("SpeechWire", "The server's reply holds no audio"))
     audio_id = audio.get("id")
     expires_at = audio.get("expires_at")
     transcript = audio.get("transcript")
@@ -158,7 +159,10 @@ def decode_speech_event(data: str, event: str | None = None) -> list[SpeechEvent
     payload = load_json(text)
     if event == "error":
         message, code = error_payload_fields(payload)
-        raise StreamError(message or "The server reported an error during the reply", code=code)
+        raise StreamError(
+            message or translate("SpeechWire", "The server reported an error during the reply"),
+            code=code,
+        )
     return speech_chunk_events(payload)
 
 
@@ -173,9 +177,11 @@ def wav_to_pcm(data: bytes) -> tuple[bytes, PcmFormat]:
             fmt = PcmFormat(wav.getframerate(), wav.getnchannels(), wav.getsampwidth())
             frames = wav.readframes(wav.getnframes())
     except (wave.Error, EOFError) as exc:
-        raise ProtocolError("The audio is not a readable WAV file") from exc
+        raise ProtocolError(
+            translate("SpeechWire", "The audio is not a readable WAV file")
+        ) from exc
     if fmt.sample_width != 2:
-        raise ProtocolError("The WAV audio is not 16-bit PCM")
+        raise ProtocolError(translate("SpeechWire", "The WAV audio is not 16-bit PCM"))
     return frames, fmt
 
 
@@ -192,4 +198,6 @@ def _b64(data: str) -> bytes:
     try:
         return base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise ProtocolError("The server sent audio that is not valid base64") from exc
+        raise ProtocolError(
+            translate("SpeechWire", "The server sent audio that is not valid base64")
+        ) from exc

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
+from app.api.translation import QT_TRANSLATE_NOOP, translate
+
 if TYPE_CHECKING:  # numpy costs ~50 ms to import: not needed to list devices or start
     import numpy as np
     import numpy.typing as npt
@@ -30,19 +32,41 @@ __all__ = [
     "StreamFactory",
 ]
 
+
+# The English messages (tests compare with them); raise them through message().
 PORTAUDIO_MISSING: Final = (
-    "Sound output needs PortAudio: sudo apt install libportaudio2"
+    QT_TRANSLATE_NOOP(
+        "SoundBackend", "Sound output needs PortAudio: sudo apt install libportaudio2"
+    )
     if sys.platform.startswith("linux")
-    else "Sound output needs the PortAudio library, which was not found"
+    else QT_TRANSLATE_NOOP(
+        "SoundBackend", "Sound output needs the PortAudio library, which was not found"
+    )
 )
-SOUNDDEVICE_MISSING: Final = "Sound output needs the Python package sounddevice"
-NO_OUTPUT_DEVICE: Final = "No sound output device was found. Connect speakers or headphones"
-NO_INPUT_DEVICE: Final = "No microphone was found. Connect one, or check it is not disabled"
-DEVICE_LOST: Final = "The sound output device stopped working (was it unplugged?)"
+SOUNDDEVICE_MISSING: Final = QT_TRANSLATE_NOOP(
+    "SoundBackend", "Sound output needs the Python package sounddevice"
+)
+NO_OUTPUT_DEVICE: Final = QT_TRANSLATE_NOOP(
+    "SoundBackend", "No sound output device was found. Connect speakers or headphones"
+)
+NO_INPUT_DEVICE: Final = QT_TRANSLATE_NOOP(
+    "SoundBackend", "No microphone was found. Connect one, or check it is not disabled"
+)
+DEVICE_LOST: Final = QT_TRANSLATE_NOOP(
+    "SoundBackend", "The sound output device stopped working (was it unplugged?)"
+)
+
+
+def message(english: str) -> str:
+    """One of the messages above in the user's language."""
+    return translate("SoundBackend", english)
 
 
 class AudioError(Exception):
-    """Sound cannot be played (or a file not read or written); ``message`` says why."""
+    """Sound cannot be played (or a file not read or written); ``message`` says why.
+
+    The message is written for the user, in the user's language.
+    """
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -117,9 +141,9 @@ class SoundBackend:
             try:
                 self._module = self._importer("sounddevice")
             except OSError as exc:
-                raise AudioError(PORTAUDIO_MISSING) from exc
+                raise AudioError(message(PORTAUDIO_MISSING)) from exc
             except ImportError as exc:
-                raise AudioError(SOUNDDEVICE_MISSING) from exc
+                raise AudioError(message(SOUNDDEVICE_MISSING)) from exc
         return self._module
 
     def output_devices(self) -> list[OutputDevice]:
@@ -133,7 +157,7 @@ class SoundBackend:
             default = sd.default.device[1]
             devices = sd.query_devices()
         except sd.PortAudioError as exc:
-            raise AudioError(f"The sound devices could not be listed: {exc}") from exc
+            raise AudioError(_devices_not_listed(exc)) from exc
         return [
             OutputDevice(index=index, name=str(info["name"]), is_default=index == default)
             for index, info in enumerate(devices)
@@ -156,10 +180,8 @@ class SoundBackend:
         """
         sd = self.module()
         if device is None and not self.output_devices():
-            raise AudioError(NO_OUTPUT_DEVICE)
-        return _open_stream(
-            sd, sd.OutputStream, "The sound output", callback, samplerate, channels, device
-        )
+            raise AudioError(message(NO_OUTPUT_DEVICE))
+        return _open_stream(sd, sd.OutputStream, False, callback, samplerate, channels, device)
 
     def open_input(
         self,
@@ -179,24 +201,28 @@ class SoundBackend:
         try:
             has_input = any(info["max_input_channels"] > 0 for info in sd.query_devices())
         except sd.PortAudioError as exc:
-            raise AudioError(f"The sound devices could not be listed: {exc}") from exc
+            raise AudioError(_devices_not_listed(exc)) from exc
         if device is None and not has_input:
-            raise AudioError(NO_INPUT_DEVICE)
-        return _open_stream(
-            sd, sd.InputStream, "The microphone", callback, samplerate, channels, device
-        )
+            raise AudioError(message(NO_INPUT_DEVICE))
+        return _open_stream(sd, sd.InputStream, True, callback, samplerate, channels, device)
+
+
+def _devices_not_listed(exc: Exception) -> str:
+    return translate("SoundBackend", "The sound devices could not be listed: {error}").format(
+        error=exc
+    )
 
 
 def _open_stream(
     sd: Any,
     stream_type: Callable[..., Any],
-    what: str,
+    microphone: bool,
     callback: Callable[..., None],
     samplerate: int,
     channels: int,
     device: int | str | None,
 ) -> OutputStream:
-    """Open (not start) a 16-bit sounddevice stream; ``what`` names it in the error."""
+    """Open (not start) a 16-bit sounddevice stream; ``microphone`` names it in the error."""
     try:
         stream = stream_type(
             samplerate=samplerate,
@@ -206,7 +232,12 @@ def _open_stream(
             callback=callback,
         )
     except (sd.PortAudioError, ValueError) as exc:
-        raise AudioError(f"{what} could not be opened: {exc}") from exc
+        text = (
+            translate("SoundBackend", "The microphone could not be opened: {error}")
+            if microphone
+            else translate("SoundBackend", "The sound output could not be opened: {error}")
+        )
+        raise AudioError(text.format(error=exc)) from exc
     return _SoundDeviceStream(stream, sd.PortAudioError)
 
 
@@ -225,7 +256,8 @@ class _SoundDeviceStream:
         try:
             self._stream.start()
         except self._error_type as exc:
-            raise AudioError(f"The sound output could not be started: {exc}") from exc
+            text = translate("SoundBackend", "The sound output could not be started: {error}")
+            raise AudioError(text.format(error=exc)) from exc
 
     def close(self) -> None:
         self._stream.close(ignore_errors=True)

@@ -16,6 +16,7 @@ from typing import Any, BinaryIO, Final
 
 import numpy as np
 
+from app.api.translation import translate
 from app.api.tts import PcmFormat
 from app.audio.backend import AudioError
 from app.audio.render import pcm_to_frames
@@ -68,7 +69,8 @@ def decode_file(path: str | Path) -> DecodedAudio:
     Raises:
         AudioError: The file is missing, unreadable or not audio.
     """
-    return _decode(str(path), f"The audio file {Path(path).name} could not be read")
+    failure = translate("AudioCodec", "The audio file {name} could not be read")
+    return _decode(str(path), failure.format(name=Path(path).name))
 
 
 def decode_bytes(data: bytes) -> DecodedAudio:
@@ -77,7 +79,7 @@ def decode_bytes(data: bytes) -> DecodedAudio:
     Raises:
         AudioError: The bytes are not audio soundfile can read.
     """
-    return _decode(io.BytesIO(data), "The audio could not be decoded")
+    return _decode(io.BytesIO(data), translate("AudioCodec", "The audio could not be decoded"))
 
 
 def container_for(path: str | Path) -> str:
@@ -91,7 +93,12 @@ def container_for(path: str | Path) -> str:
         suffix = "ogg"
     if suffix not in SAVE_FORMATS:
         known = ", ".join(name.upper() for name in SAVE_FORMATS)
-        raise AudioError(f"Audio can be saved as {known}, not as .{suffix or '(no suffix)'}")
+        text = (
+            translate("AudioCodec", "Audio can be saved as {formats}, not as .{suffix}")
+            if suffix
+            else translate("AudioCodec", "Audio can be saved as {formats}, not without a suffix")
+        )
+        raise AudioError(text.format(formats=known, suffix=suffix))
     return suffix
 
 
@@ -129,7 +136,8 @@ def save_pcm(path: str | Path, pcm: bytes, fmt: PcmFormat, container: str | None
         temporary.replace(target)
     except OSError as exc:
         _remove(temporary)
-        raise AudioError(f"The audio could not be saved to {target.name}: {exc.strerror}") from exc
+        text = translate("AudioCodec", "The audio could not be saved to {name}: {reason}")
+        raise AudioError(text.format(name=target.name, reason=exc.strerror)) from exc
     except AudioError:
         _remove(temporary)
         raise
@@ -145,7 +153,8 @@ def _soundfile() -> Any:
     try:
         import soundfile
     except (ImportError, OSError) as exc:
-        raise AudioError("Reading and saving audio needs the soundfile package") from exc
+        text = translate("AudioCodec", "Reading and saving audio needs the soundfile package")
+        raise AudioError(text) from exc
     return soundfile
 
 
@@ -162,11 +171,13 @@ def _decode(source: str | BinaryIO, failure: str) -> DecodedAudio:
 
 def _write(file: BinaryIO, pcm: bytes, fmt: PcmFormat, container: str) -> None:
     if container not in SAVE_FORMATS:
-        raise AudioError(f"Unknown audio format {container!r}")
+        text = translate("AudioCodec", "Unknown audio format {format}")
+        raise AudioError(text.format(format=repr(container)))
     sf = _soundfile()
     file_format, subtype = SAVE_FORMATS[container]
     frames = pcm_to_frames(pcm, fmt.channels)
     try:
         sf.write(file, frames, fmt.samplerate, format=file_format, subtype=subtype)
     except (sf.SoundFileError, RuntimeError, ValueError, TypeError) as exc:
-        raise AudioError(f"The audio could not be encoded as {container.upper()}") from exc
+        text = translate("AudioCodec", "The audio could not be encoded as {format}")
+        raise AudioError(text.format(format=container.upper())) from exc

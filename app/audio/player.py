@@ -15,7 +15,14 @@ import threading
 from enum import Enum, StrEnum, auto
 
 from app.api.tts import PCM_FORMAT, PcmFormat
-from app.audio.backend import DEFAULT_BACKEND, DEVICE_LOST, AudioError, OutputStream, StreamFactory
+from app.audio.backend import (
+    DEFAULT_BACKEND,
+    DEVICE_LOST,
+    AudioError,
+    OutputStream,
+    StreamFactory,
+    message,
+)
 from app.audio.render import PcmRenderer, pcm_to_frames
 
 __all__ = ["AudioPlayer", "PlaybackState", "pcm_to_frames"]
@@ -275,11 +282,13 @@ class AudioPlayer:
                 return self.state
             failure = self._render.error
             if failure is None and not stream.active:
-                failure = AudioError(DEVICE_LOST)
+                failure = AudioError(message(DEVICE_LOST))
             if failure is not None:
                 self._close_stream()
                 self._mode = _Mode.STOPPED
-                error = failure if isinstance(failure, AudioError) else AudioError(DEVICE_LOST)
+                error = (
+                    failure if isinstance(failure, AudioError) else AudioError(message(DEVICE_LOST))
+                )
                 raise error from failure
             if self._render.finished and self._mode is _Mode.ACTIVE:
                 self._close_stream()

@@ -16,6 +16,7 @@ from typing import Any, Final, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from app.api.translation import translate
 from app.api.tts import PcmFormat
 from app.audio.backend import DEFAULT_BACKEND, AudioError, OutputStream
 from app.audio.codec import save_pcm
@@ -148,11 +149,14 @@ def save_recording(pcm: bytes, folder: Path, stem: str) -> Path:
         AudioError: Nothing was recorded, or the file could not be written.
     """
     if len(pcm) < RECORDING_FORMAT.frame_bytes:
-        raise AudioError("Nothing was recorded: is the microphone muted?")
+        raise AudioError(
+            translate("AudioRecorder", "Nothing was recorded: is the microphone muted?")
+        )
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise AudioError(f"The recording could not be saved: {exc.strerror}") from exc
+        text = translate("AudioRecorder", "The recording could not be saved: {reason}")
+        raise AudioError(text.format(reason=exc.strerror)) from exc
     path, number = folder / f"{stem}.wav", 1
     while path.exists():
         number += 1

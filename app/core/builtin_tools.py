@@ -12,14 +12,14 @@ and refused when it leads outside. Disk work runs in a worker thread
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from app.api.translation import translate
 from app.core.safe_math import MathError, evaluate, format_number
 from app.core.tool_types import ToolError, ToolSpec
 
@@ -103,6 +103,50 @@ SPECS: tuple[ToolSpec, ...] = (
 )
 
 
+_T = TypeVar("_T")
+
+
+async def _in_thread(function: Callable[..., _T], *args: Any) -> _T:
+    """``asyncio.to_thread``, with asyncio imported only when a tool runs: the tools
+    menu imports this module before the window's first paint, and asyncio costs ~20 ms."""
+    import asyncio
+
+    return await asyncio.to_thread(function, *args)
+
+
+def shown_text(text: str) -> str:
+    """A built-in tool's title or description (as in :data:`SPECS`, in English: that is
+    what the model reads) in the user's language; any other text as it is."""
+    return _shown_texts().get(text, text)
+
+
+def _shown_texts() -> dict[str, str]:
+    return {
+        "Current time": translate("BuiltinTools", "Current time"),
+        "Calculator": translate("BuiltinTools", "Calculator"),
+        "Read a text file": translate("BuiltinTools", "Read a text file"),
+        "List files": translate("BuiltinTools", "List files"),
+        SPECS[0].description: translate(
+            "BuiltinTools",
+            "The current date, time and weekday. Without a time zone: the user's local time.",
+        ),
+        SPECS[1].description: translate(
+            "BuiltinTools",
+            "Evaluate an arithmetic expression exactly as written: numbers, + - * / // % **, "
+            "parentheses, sqrt sin cos tan asin acos atan log log10 log2 exp abs round "
+            "min max floor ceil, and the constants pi e tau. Angles are in radians.",
+        ),
+        SPECS[2].description: translate(
+            "BuiltinTools",
+            "Read a text file from the folder the user shared with you. Long files are cut "
+            "at 256 KB.",
+        ),
+        SPECS[3].description: translate(
+            "BuiltinTools", "List the files and folders in the shared folder, with their sizes."
+        ),
+    }
+
+
 class BuiltinTools:
     """The built-in tools, bound to the folder the file tools may read.
 
@@ -151,11 +195,11 @@ class BuiltinTools:
             return _calculate(_required_str(arguments, "expression"))
         if name == "read_text_file":
             folder = self._require_folder()
-            return await asyncio.to_thread(read_text, folder, _required_str(arguments, "path"))
+            return await _in_thread(read_text, folder, _required_str(arguments, "path"))
         if name == "list_files":
             folder = self._require_folder()
             path = _optional_str(arguments, "path") or "."
-            return await asyncio.to_thread(list_folder, folder, path)
+            return await _in_thread(list_folder, folder, path)
         raise ToolError(f"Unknown tool '{name}'.")
 
     def _require_folder(self) -> Path:
@@ -164,7 +208,7 @@ class BuiltinTools:
         return self._folder
 
     async def _current_time(self, zone_name: str | None) -> str:
-        zone = await asyncio.to_thread(_zone, zone_name) if zone_name else None
+        zone = await _in_thread(_zone, zone_name) if zone_name else None
         now = self._clock(zone)
         label = zone_name or now.tzname() or "local time"
         if zone_name and now.tzname():

@@ -19,6 +19,8 @@ from importlib.resources import files
 from types import MappingProxyType
 from typing import Any
 
+from app.api.translation import translate
+
 # Flash is the default: it is the fast, cheap, high-throughput chat model, so a first
 # message answers quickly and costs little. Pro (slow, thinking on) is one click away.
 DEFAULT_MODEL = "mimo-v2-flash"
@@ -86,10 +88,62 @@ class ModelSpec:
         return bool(self.capabilities & _MEDIA)
 
     def capability_text(self) -> str:
-        """Short human text, e.g. ``"Text · Image · Audio · Video · 256K context"``."""
-        parts = [cap.value.capitalize() for cap in Capability if cap in self.capabilities]
-        parts.append(f"{format_tokens(self.context_tokens)} context")
+        """Short human text, e.g. ``"Text · Image · Audio · Video · 256K context"``, in
+        the user's language."""
+        names = capability_names()
+        parts = [names[cap] for cap in Capability if cap in self.capabilities]
+        parts.append(
+            translate("Catalogue", "{tokens} context").format(
+                tokens=format_tokens(self.context_tokens)
+            )
+        )
         return " · ".join(parts)
+
+    def summary_text(self) -> str:
+        """:attr:`summary` in the user's language (``models.json`` holds the English)."""
+        if not self.known:
+            return translate("Catalogue", "Not in the catalogue; treated as a text-only model")
+        return summary_texts().get(self.summary, self.summary)
+
+
+def capability_names() -> dict[Capability, str]:
+    """Each capability's name for people, in their language."""
+    return {
+        Capability.TEXT: translate("Catalogue", "Text"),
+        Capability.IMAGE: translate("Catalogue", "Image"),
+        Capability.AUDIO: translate("Catalogue", "Audio"),
+        Capability.VIDEO: translate("Catalogue", "Video"),
+        Capability.SPEECH: translate("Catalogue", "Speech"),
+        Capability.TOOLS: translate("Catalogue", "Tools"),
+        Capability.REASONING: translate("Catalogue", "Reasoning"),
+    }
+
+
+def summary_texts() -> dict[str, str]:
+    """The summaries of ``models.json`` (English, as written there) in the user's
+    language; written out here so that lupdate finds them."""
+    return {
+        "Complex reasoning and coding": translate("Catalogue", "Complex reasoning and coding"),
+        "Fast, cheap, high throughput": translate("Catalogue", "Fast, cheap, high throughput"),
+        "Image, audio and video understanding": translate(
+            "Catalogue", "Image, audio and video understanding"
+        ),
+        "Speech synthesis": translate("Catalogue", "Speech synthesis"),
+        "Reasoning, coding and agents": translate("Catalogue", "Reasoning, coding and agents"),
+        "Omnimodal: text, image, audio and video": translate(
+            "Catalogue", "Omnimodal: text, image, audio and video"
+        ),
+        "Speech synthesis, more voices": translate("Catalogue", "Speech synthesis, more voices"),
+        "Speech synthesis with a voice described in words": translate(
+            "Catalogue", "Speech synthesis with a voice described in words"
+        ),
+        "Speech synthesis in a voice cloned from a sample": translate(
+            "Catalogue", "Speech synthesis in a voice cloned from a sample"
+        ),
+        "Speech recognition (audio to text)": translate(
+            "Catalogue", "Speech recognition (audio to text)"
+        ),
+    }
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from app.api.translation import translate
 from app.core.catalogue import spec_for
 from app.core.settings import Settings
 
@@ -91,24 +92,35 @@ class ChatSettings:
     tools: tuple[str, ...] = ()
 
     def validate(self) -> list[str]:
-        """Human-readable problems; empty when every value is within its limits."""
+        """Human-readable problems (in the user's language); empty when every value is
+        within its limits."""
         problems: list[str] = []
         if not self.model.strip():
-            problems.append("No model is chosen.")
+            problems.append(translate("ChatSettings", "No model is chosen."))
         temperature = self.temperature
         if temperature is not None and not (
             math.isfinite(temperature) and TEMPERATURE_MIN <= temperature <= TEMPERATURE_MAX
         ):
             problems.append(
-                f"Temperature must be between {TEMPERATURE_MIN:g} and {TEMPERATURE_MAX:g}."
+                translate(
+                    "ChatSettings", "Temperature must be between {low:g} and {high:g}."
+                ).format(low=TEMPERATURE_MIN, high=TEMPERATURE_MAX)
             )
         top_p = self.top_p
         if top_p is not None and not (math.isfinite(top_p) and TOP_P_MIN <= top_p <= TOP_P_MAX):
-            problems.append(f"Top p must be between {TOP_P_MIN:g} and {TOP_P_MAX:g}.")
+            problems.append(
+                translate("ChatSettings", "Top p must be between {low:g} and {high:g}.").format(
+                    low=TOP_P_MIN, high=TOP_P_MAX
+                )
+            )
         limit = max_tokens_limit(self.model)
         tokens = self.max_output_tokens
         if tokens is not None and not MAX_TOKENS_MIN <= tokens <= limit:
-            problems.append(f"Max output tokens must be between {MAX_TOKENS_MIN} and {limit}.")
+            problems.append(
+                translate(
+                    "ChatSettings", "Max output tokens must be between {low} and {high}."
+                ).format(low=MAX_TOKENS_MIN, high=limit)
+            )
         return problems
 
     def clamped(self) -> ChatSettings:
@@ -246,23 +258,40 @@ BUILTIN_PRESETS: tuple[Preset, ...] = (
 )
 
 
+def preset_label(preset: Preset) -> str:
+    """A preset's name as shown: a built-in preset's in the user's language."""
+    if not preset.builtin:
+        return preset.name
+    labels = {
+        "Precise coding": translate("ChatSettings", "Precise coding"),
+        "Creative writing": translate("ChatSettings", "Creative writing"),
+        "Quick answers": translate("ChatSettings", "Quick answers"),
+    }
+    return labels.get(preset.name, preset.name)
+
+
 def _name_key(name: str) -> str:
     return name.strip().casefold()
 
 
 def is_builtin_name(name: str) -> bool:
-    """True when ``name`` (case and spaces ignored) is a built-in preset's."""
-    return any(_name_key(p.name) == _name_key(name) for p in BUILTIN_PRESETS)
+    """True when ``name`` (case and spaces ignored) is a built-in preset's, as stored or
+    as shown."""
+    key = _name_key(name)
+    return any(key in (_name_key(p.name), _name_key(preset_label(p))) for p in BUILTIN_PRESETS)
 
 
 def preset_name_problem(name: str) -> str | None:
-    """Why ``name`` cannot be used for a user preset, or None when it can."""
+    """Why ``name`` cannot be used for a user preset (in the user's language), or None
+    when it can."""
     if not name.strip():
-        return "Enter a name for the preset."
+        return translate("ChatSettings", "Enter a name for the preset.")
     if len(name.strip()) > PRESET_NAME_MAX:
-        return f"Use at most {PRESET_NAME_MAX} characters."
+        return translate("ChatSettings", "Use at most {count} characters.").format(
+            count=PRESET_NAME_MAX
+        )
     if is_builtin_name(name):
-        return "That name belongs to a built-in preset."
+        return translate("ChatSettings", "That name belongs to a built-in preset.")
     return None
 
 

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from app.api.events import Usage
+from app.api.translation import translate
 from app.core.conversation import Attachment, Conversation, Message, Status
 from app.core.store import StoredMessage
 from app.core.store_async import AsyncStore
@@ -32,7 +33,10 @@ async def open_history(data_dir: Path) -> tuple[AsyncStore | None, str | None]:
         recovered = await store.recover_interrupted()
     except (OSError, sqlite3.Error) as error:
         log.error("Could not open the history in %s: %s", data_dir, error)
-        return None, f"History could not be opened ({error}); this session is not saved."
+        text = translate(
+            "History", "History could not be opened ({error}); this session is not saved."
+        )
+        return None, text.format(error=error)
     if recovered:
         log.info("Marked %d interrupted repl%s", recovered, "y" if recovered == 1 else "ies")
     return store, None

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from app.api.translation import translate
+
 Transport = Literal["stdio", "http"]
 
 DEFAULT_TIMEOUT = 30.0
@@ -46,16 +48,23 @@ class McpServerConfig:
     timeout: float = DEFAULT_TIMEOUT
 
     def problems(self) -> list[str]:
-        """What is wrong with this entry, in sentences for the user (empty: fine)."""
+        """What is wrong with this entry, in sentences for the user (in their language;
+        empty: fine)."""
         found: list[str] = []
         if not _NAME.match(self.name):
-            found.append("The name must be 1-32 letters, digits, '_' or '-'.")
+            found.append(
+                translate("McpServerConfig", "The name must be 1-32 letters, digits, '_' or '-'.")
+            )
         if self.transport == "stdio" and not self.command.strip():
-            found.append("A stdio server needs a command.")
+            found.append(translate("McpServerConfig", "A stdio server needs a command."))
         if self.transport == "http" and not self.url.startswith(("http://", "https://")):
-            found.append("An HTTP server needs an http:// or https:// URL.")
+            found.append(
+                translate("McpServerConfig", "An HTTP server needs an http:// or https:// URL.")
+            )
         if not 0 < self.timeout <= 3600:
-            found.append("The timeout must be between 0 and 3600 seconds.")
+            found.append(
+                translate("McpServerConfig", "The timeout must be between 0 and 3600 seconds.")
+            )
         return found
 
     def to_json(self) -> dict[str, Any]:

@@ -34,7 +34,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from app.core.mcp_config import McpServerConfig
-from app.core.mcp_results import tool_result, tool_specs
+from app.core.mcp_results import (
+    LISTING,
+    shut_down_error,
+    timeout_error,
+    tool_result,
+    tool_specs,
+)
 from app.core.mcp_session import McpConnection
 from app.core.tool_types import ToolError, ToolResult, ToolSpec, ToolTimeout
 
@@ -86,7 +92,7 @@ class McpHost:
 
         async def on_host() -> list[ToolSpec]:
             connection = await self._connection(config)
-            tools = await connection.request(_list_all_tools, "the listing of its tools")
+            tools = await connection.request(_list_all_tools, LISTING)
             return tool_specs(config, tools)
 
         return await self._bridge(on_host, config.timeout * 2 + _SAFETY_MARGIN, config)
@@ -194,16 +200,14 @@ class McpHost:
                     return await make()
             except TimeoutError:
                 name = config.name if config is not None else "?"
-                raise ToolTimeout(
-                    f"The MCP server '{name}' did not answer within {timeout:g} s."
-                ) from None
+                raise timeout_error(name, timeout) from None
 
         return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(bounded(), loop))
 
     def _ensure_loop(self) -> asyncio.AbstractEventLoop:
         with self._lock:
             if self._closed:
-                raise ToolError("The MCP servers are shut down (the app is closing).")
+                raise shut_down_error()
             if self._loop is None:
                 loop = _new_loop()
                 thread = threading.Thread(

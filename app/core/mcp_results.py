@@ -11,13 +11,86 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from app.api import translation
+from app.api.translation import QT_TRANSLATE_NOOP
 from app.core.mcp_config import McpServerConfig, qualified_name
 from app.core.tool_types import Outcome, ToolError, ToolResult, ToolSpec, ToolTimeout
 
 if TYPE_CHECKING:
     from mcp.types import CallToolResult, Tool
+
+_CONTEXT = "McpServer"
+LISTING = "the listing of its tools"  # the action of listing a server's tools
+
+
+@dataclass(frozen=True)
+class _Text:
+    """A message in English (for the model) and in the user's language (for people)."""
+
+    english: str
+    shown: str
+
+
+def _text(template: str, **values: object) -> _Text:
+    """``template`` (a literal marked with QT_TRANSLATE_NOOP) filled in twice: in English
+    and translated; a :class:`_Text` value fills in its own form in each."""
+
+    def filled(text: str, shown: bool) -> str:
+        parts = {
+            key: (value.shown if shown else value.english) if isinstance(value, _Text) else value
+            for key, value in values.items()
+        }
+        return text.format(**parts)
+
+    return _Text(filled(template, False), filled(translation.translate(_CONTEXT, template), True))
+
+
+def _error(kind: type[ToolError], message: _Text) -> ToolError:
+    return kind(message.english, shown=message.shown)
+
+
+def _action(action: str) -> _Text:
+    """What was being done, in both forms. People see server failures only while its
+    tools are listed (at start-up); a failed call's message goes to the model."""
+    if not action:
+        return _text(QT_TRANSLATE_NOOP("McpServer", "the start-up"))
+    if action == LISTING:
+        return _text(QT_TRANSLATE_NOOP("McpServer", "the listing of its tools"))
+    return _Text(action, action)
+
+
+def timeout_error(name: str, seconds: float) -> ToolTimeout:
+    """The server ``name`` did not answer within ``seconds``."""
+    message = _text(
+        QT_TRANSLATE_NOOP(
+            "McpServer", "The MCP server '{name}' did not answer within {seconds} s."
+        ),
+        name=name,
+        seconds=f"{seconds:g}",
+    )
+    return ToolTimeout(message.english, shown=message.shown)
+
+
+def stopped_error(name: str) -> ToolError:
+    """The server ``name`` was stopped."""
+    return _error(
+        ToolError,
+        _text(QT_TRANSLATE_NOOP("McpServer", "The MCP server '{name}' was stopped."), name=name),
+    )
+
+
+def shut_down_error() -> ToolError:
+    """The host is shut down: the app is closing."""
+    return _error(
+        ToolError,
+        _text(
+            QT_TRANSLATE_NOOP("McpServer", "The MCP servers are shut down (the app is closing).")
+        ),
+    )
+
 
 _MODEL_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _NOT_NAME = re.compile(r"[^A-Za-z0-9_-]")
@@ -115,43 +188,151 @@ def failure(
     from mcp.types import CONNECTION_CLOSED, REQUEST_TIMEOUT
 
     leaf = _leaf(error)
-    named = f"MCP server '{config.name}'"
-    server = f"The {named}"
-    doing = action or "the start-up"
-    noise = (
-        f" It wrote {garbage} line(s) to stdout that are not JSON-RPC: is it an MCP stdio server?"
-        if garbage
-        else ""
-    )
-    hint = f" See its log: {log_hint}." if log_hint else ""
     if isinstance(leaf, ToolError):
-        return type(leaf)(str(leaf))  # a fresh one: it may be raised in several tasks
+        return type(leaf)(str(leaf), shown=leaf.shown)  # a fresh one: raised in several tasks
+    name = config.name
+    doing = _action(action)
+    noise = (
+        _text(
+            QT_TRANSLATE_NOOP(
+                "McpServer",
+                " It wrote {count} line(s) to stdout that are not JSON-RPC: is it an MCP stdio "
+                "server?",
+            ),
+            count=garbage,
+        )
+        if garbage
+        else _Text("", "")
+    )
+    hint = (
+        _text(QT_TRANSLATE_NOOP("McpServer", " See its log: {path}."), path=log_hint)
+        if log_hint
+        else _Text("", "")
+    )
     if isinstance(leaf, TimeoutError) or (
         isinstance(leaf, MCPError) and leaf.code == REQUEST_TIMEOUT
     ):
-        seconds = f"{config.timeout:g} s"
+        seconds = f"{config.timeout:g}"
         if action:
-            return ToolTimeout(f"{server} did not finish {action} within {seconds}.")
-        return ToolTimeout(f"{server} did not answer within {seconds}.{noise}")
-    if isinstance(leaf, MCPError) and leaf.code == CONNECTION_CLOSED:
-        when = f"during {action}" if action else "before it was ready"
-        return ToolError(
-            f"{server} closed the connection {when}; it may have crashed.{noise}{hint}"
+            return _error(
+                ToolTimeout,
+                _text(
+                    QT_TRANSLATE_NOOP(
+                        "McpServer",
+                        "The MCP server '{name}' did not finish {action} within {seconds} s.",
+                    ),
+                    name=name,
+                    action=doing,
+                    seconds=seconds,
+                ),
+            )
+        return _error(
+            ToolTimeout,
+            _text(
+                QT_TRANSLATE_NOOP(
+                    "McpServer", "The MCP server '{name}' did not answer within {seconds} s.{noise}"
+                ),
+                name=name,
+                seconds=seconds,
+                noise=noise,
+            ),
         )
+    if isinstance(leaf, MCPError) and leaf.code == CONNECTION_CLOSED:
+        if action:
+            closed = QT_TRANSLATE_NOOP(
+                "McpServer",
+                "The MCP server '{name}' closed the connection during {action}; it may have "
+                "crashed.{noise}{hint}",
+            )
+        else:
+            closed = QT_TRANSLATE_NOOP(
+                "McpServer",
+                "The MCP server '{name}' closed the connection before it was ready; it may have "
+                "crashed.{noise}{hint}",
+            )
+        return _error(ToolError, _text(closed, name=name, action=doing, noise=noise, hint=hint))
     if isinstance(leaf, MCPError):
-        return ToolError(f"{server} answered {doing} with an error: {leaf.message}")
+        return _error(
+            ToolError,
+            _text(
+                QT_TRANSLATE_NOOP(
+                    "McpServer", "The MCP server '{name}' answered {action} with an error: {error}"
+                ),
+                name=name,
+                action=doing,
+                error=leaf.message,
+            ),
+        )
     spawning = config.transport == "stdio" and not action
     if isinstance(leaf, FileNotFoundError) and spawning:
-        return ToolError(f"Could not start {named}: the command '{config.command}' was not found.")
+        return _error(
+            ToolError,
+            _text(
+                QT_TRANSLATE_NOOP(
+                    "McpServer",
+                    "Could not start MCP server '{name}': the command '{command}' was not found.",
+                ),
+                name=name,
+                command=config.command,
+            ),
+        )
     if isinstance(leaf, PermissionError) and spawning:
-        return ToolError(f"Could not start {named}: the command '{config.command}' may not be run.")
+        return _error(
+            ToolError,
+            _text(
+                QT_TRANSLATE_NOOP(
+                    "McpServer",
+                    "Could not start MCP server '{name}': the command '{command}' may not be run.",
+                ),
+                name=name,
+                command=config.command,
+            ),
+        )
     if isinstance(leaf, OSError) and spawning:
-        return ToolError(f"Could not start {named}: {leaf.strerror or leaf}.")
+        return _error(
+            ToolError,
+            _text(
+                QT_TRANSLATE_NOOP("McpServer", "Could not start MCP server '{name}': {error}."),
+                name=name,
+                error=leaf.strerror or leaf,
+            ),
+        )
     if type(leaf).__module__.startswith(("httpx", "httpcore", "ssl")):
-        return ToolError(f"Could not reach {named} at {config.url}: {leaf or type(leaf)}.")
+        return _error(
+            ToolError,
+            _text(
+                QT_TRANSLATE_NOOP(
+                    "McpServer", "Could not reach MCP server '{name}' at {url}: {error}."
+                ),
+                name=name,
+                url=config.url,
+                error=leaf or type(leaf),
+            ),
+        )
     if type(leaf).__name__ == "ValidationError":
-        return ToolError(f"{server} sent a reply that does not follow the protocol.{noise}")
-    return ToolError(f"{server} failed during {doing}: {type(leaf).__name__}: {leaf}")
+        return _error(
+            ToolError,
+            _text(
+                QT_TRANSLATE_NOOP(
+                    "McpServer",
+                    "The MCP server '{name}' sent a reply that does not follow the "
+                    "protocol.{noise}",
+                ),
+                name=name,
+                noise=noise,
+            ),
+        )
+    return _error(
+        ToolError,
+        _text(
+            QT_TRANSLATE_NOOP(
+                "McpServer", "The MCP server '{name}' failed during {action}: {error}"
+            ),
+            name=name,
+            action=doing,
+            error=f"{type(leaf).__name__}: {leaf}",
+        ),
+    )
 
 
 def _leaf(error: BaseException) -> BaseException:

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from app.core.mcp_config import McpServerConfig
-from app.core.mcp_results import failure
+from app.core.mcp_results import failure, stopped_error
 from app.core.tool_types import ToolError
 
 if TYPE_CHECKING:
@@ -137,7 +137,7 @@ class McpConnection:
         run, self._run = self._run, None
         if run is None:
             return
-        run.end(ToolError(f"The MCP server '{self.config.name}' was stopped."))
+        run.end(stopped_error(self.config.name))
         if run.scope is not None:
             run.scope.cancel()
         if run.task is not None:
@@ -152,7 +152,7 @@ class McpConnection:
         return self._run
 
     def _describer(self, run: _Run, cause: BaseException | None) -> Describe:
-        error = cause or ToolError(f"The MCP server '{self.config.name}' was stopped.")
+        error = cause or stopped_error(self.config.name)
         hint = str(self.log_path) if self.log_path is not None else ""
         return lambda action: failure(
             self.config, error, action=action, log_hint=hint, garbage=run.garbage

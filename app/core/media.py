@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from app.api.translation import translate
 from app.core import media_av, media_images
 from app.core.media_formats import (
     FORMATS,
@@ -48,6 +49,7 @@ __all__ = [
     "MediaKind",
     "MediaProblem",
     "base64_length",
+    "cannot_read",
     "check_size",
     "data_url_length",
     "data_url_prefix",
@@ -56,7 +58,9 @@ __all__ = [
     "format_size",
     "inspect_bytes",
     "inspect_media",
+    "is_empty",
     "max_file_size",
+    "supported_formats",
 ]
 
 #: The API's limit on one ``data:`` URL (prefix included), in characters. MIMO_API.md
@@ -64,10 +68,6 @@ __all__ = [
 BASE64_LIMIT = 50_000_000
 _HASH_CHUNK = 1 << 20
 
-_SUPPORTED = (
-    "Omni reads images (JPEG, PNG, GIF, WebP, BMP), audio (MP3, WAV, FLAC, M4A, OGG)"
-    " and video (MP4, MOV, AVI, WMV)."
-)
 _SUFFIXES: tuple[tuple[MediaKind, str], ...] = (
     ("image", ".jpg .jpeg .jfif .png .gif .webp .bmp .tif .tiff .heic .avif .svg"),
     ("audio", ".mp3 .wav .flac .m4a .ogg .oga .opus .aac .wma .aiff"),
@@ -75,7 +75,6 @@ _SUFFIXES: tuple[tuple[MediaKind, str], ...] = (
 )
 # Only to word messages ("notes.jpg is text, not an image"); never to detect a type.
 _KIND_BY_SUFFIX = {suffix: kind for kind, suffixes in _SUFFIXES for suffix in suffixes.split()}
-_KIND_PHRASE = {"image": "an image", "audio": "audio", "video": "a video"}
 
 
 class MediaProblem(enum.Enum):
@@ -172,7 +171,7 @@ def max_file_size(mime: str, limit: int = BASE64_LIMIT) -> int:
 def format_size(size: int, decimals: int = 1) -> str:
     """``"512 bytes"``, ``"12.3 KB"``, ``"37.5 MB"`` (decimal units, as the limit)."""
     if size < 1000:
-        return f"{size} bytes"
+        return translate("Media", "{size} bytes").format(size=size)
     unit, scale = ("KB", 1000) if size < 1_000_000 else ("MB", 1_000_000)
     text = f"{size / scale:.{max(1, decimals)}f}".rstrip("0").rstrip(".")
     return f"{text} {unit}"
@@ -188,13 +187,18 @@ def check_size(
     decimals = 1
     while format_size(size, decimals) == format_size(largest, decimals) and decimals < 6:
         decimals += 1
-    raise MediaError(
-        MediaProblem.TOO_LARGE,
-        f"{name} is too large to send: it is {format_size(size, decimals)}, and Omni takes"
-        f" files of this type up to {format_size(largest, decimals)}"
-        f" ({format_size(limit)} once encoded as base64).",
-        path,
+    text = translate(
+        "Media",
+        "{name} is too large to send: it is {size}, and Omni takes files of this type up to"
+        " {largest} ({limit} once encoded as base64).",
     )
+    message = text.format(
+        name=name,
+        size=format_size(size, decimals),
+        largest=format_size(largest, decimals),
+        limit=format_size(limit),
+    )
+    raise MediaError(MediaProblem.TOO_LARGE, message, path)
 
 
 def inspect_media(path: Path, *, limit: int = BASE64_LIMIT) -> MediaInfo:
@@ -212,14 +216,17 @@ def inspect_media(path: Path, *, limit: int = BASE64_LIMIT) -> MediaInfo:
     try:
         info = path.stat()
     except FileNotFoundError:
-        raise MediaError(MediaProblem.UNREADABLE, f"{name} does not exist.", path) from None
+        message = translate("Media", "{name} does not exist.").format(name=name)
+        raise MediaError(MediaProblem.UNREADABLE, message, path) from None
     except OSError as exc:
         raise _unreadable(name, exc, path) from exc
     if stat.S_ISDIR(info.st_mode):
-        message = f"{name} is a folder; attach the files inside it instead."
+        message = translate("Media", "{name} is a folder; attach the files inside it instead.")
+        message = message.format(name=name)
         raise MediaError(MediaProblem.FOLDER, message, path)
     if not stat.S_ISREG(info.st_mode):
-        raise MediaError(MediaProblem.UNREADABLE, f"{name} is not a regular file.", path)
+        message = translate("Media", "{name} is not a regular file.").format(name=name)
+        raise MediaError(MediaProblem.UNREADABLE, message, path)
     try:
         with open(path, "rb") as handle:
             return _inspect(handle, info.st_size, name, path, limit)
@@ -232,14 +239,24 @@ def inspect_bytes(data: bytes, name: str, *, limit: int = BASE64_LIMIT) -> Media
     return _inspect(io.BytesIO(data), len(data), name, None, limit)
 
 
+def cannot_read(name: str, reason: str) -> str:
+    """ "``name`` cannot be read: ``reason``." in the user's language."""
+    return translate("Media", "{name} cannot be read: {reason}.").format(name=name, reason=reason)
+
+
+def is_empty(name: str) -> str:
+    """ "``name`` is empty (0 bytes)." in the user's language."""
+    return translate("Media", "{name} is empty (0 bytes).").format(name=name)
+
+
 def _unreadable(name: str, exc: OSError, path: Path | None) -> MediaError:
     reason = exc.strerror or str(exc) or type(exc).__name__
-    return MediaError(MediaProblem.UNREADABLE, f"{name} cannot be read: {reason}.", path)
+    return MediaError(MediaProblem.UNREADABLE, cannot_read(name, reason), path)
 
 
 def _inspect(handle: IO[bytes], size: int, name: str, path: Path | None, limit: int) -> MediaInfo:
     if size == 0:
-        raise MediaError(MediaProblem.EMPTY, f"{name} is empty (0 bytes).", path)
+        raise MediaError(MediaProblem.EMPTY, is_empty(name), path)
     head = handle.read(HEAD_BYTES)
     fmt = detect(head)
     if fmt is None:
@@ -248,12 +265,16 @@ def _inspect(handle: IO[bytes], size: int, name: str, path: Path | None, limit: 
     try:
         probe = _PROBES[fmt.name](ByteSource(handle, size), fmt)
     except ProbeError as exc:
-        message = f"{name} looks like {fmt.description}, but it is damaged or incomplete:"
-        raise MediaError(MediaProblem.CORRUPT, f"{message} {exc.detail}.", path) from exc
+        text = translate(
+            "Media", "{name} looks like {format}, but it is damaged or incomplete: {detail}."
+        )
+        message = text.format(name=name, format=fmt.description, detail=exc.detail)
+        raise MediaError(MediaProblem.CORRUPT, message, path) from exc
     fmt = probe.format or fmt
     digest, read = _sha256(handle)
     if read != size:
-        raise MediaError(MediaProblem.UNREADABLE, f"{name} changed while it was read.", path)
+        message = translate("Media", "{name} changed while it was read.").format(name=name)
+        raise MediaError(MediaProblem.UNREADABLE, message, path)
     return MediaInfo(
         path=path,
         name=name,
@@ -279,16 +300,33 @@ def _sha256(handle: IO[bytes]) -> tuple[str, int]:
     return digest.hexdigest(), total
 
 
+def supported_formats() -> str:
+    """The sentence listing what Omni reads, in the user's language."""
+    return translate(
+        "Media",
+        "Omni reads images (JPEG, PNG, GIF, WebP, BMP), audio (MP3, WAV, FLAC, M4A, OGG)"
+        " and video (MP4, MOV, AVI, WMV).",
+    )
+
+
 def _unsupported_message(name: str, head: bytes) -> str:
     unknown = describe_unknown(head)
     if unknown is None:
-        return f"{name} is not in a format Omni can read. {_SUPPORTED}"
+        text = translate("Media", "{name} is not in a format Omni can read. {supported}")
+        return text.format(name=name, supported=supported_formats())
     if unknown.kind is not None:
-        return f"{name} is {unknown.what}, which Omni cannot read. {_SUPPORTED}"
+        text = translate("Media", "{name} is {what}, which Omni cannot read. {supported}")
+        return text.format(name=name, what=unknown.what, supported=supported_formats())
     expected = _KIND_BY_SUFFIX.get(os.path.splitext(name)[1].lower())
-    if expected is None:
-        return f"{name} is {unknown.what}, not an image, audio or video file."
-    return f"{name} is {unknown.what}, not {_KIND_PHRASE[expected]}."
+    if expected == "image":
+        text = translate("Media", "{name} is {what}, not an image.")
+    elif expected == "audio":
+        text = translate("Media", "{name} is {what}, not audio.")
+    elif expected == "video":
+        text = translate("Media", "{name} is {what}, not a video.")
+    else:
+        text = translate("Media", "{name} is {what}, not an image, audio or video file.")
+    return text.format(name=name, what=unknown.what)
 
 
 def _any(probe: Callable[[ByteSource], Probe]) -> Callable[[ByteSource, MediaFormat], Probe]:

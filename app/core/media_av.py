@@ -13,8 +13,9 @@ from collections.abc import Iterator
 
 import soundfile
 
+from app.api.translation import translate
 from app.core.media_formats import M4A, MP4, MediaFormat
-from app.core.media_source import ByteSource, Probe, ProbeError
+from app.core.media_source import QT_TRANSLATE_NOOP, ByteSource, Probe, ProbeError
 
 __all__ = [
     "probe_asf",
@@ -33,6 +34,13 @@ _MOOV_LIMIT = 64 << 20
 _TAIL_FRAMES = 1024
 _UNKNOWN_32 = 0xFFFFFFFF
 _UNKNOWN_64 = 0xFFFFFFFFFFFFFFFF
+_BOX_SIZE = QT_TRANSLATE_NOOP("MediaProbe", "its {box} box has an impossible size")
+_BOX_CUT = QT_TRANSLATE_NOOP("MediaProbe", "it ends in the middle of its {box} box")
+
+
+def _box_detail(detail: str, kind: bytes) -> str:
+    """``detail`` (one of the ``_BOX_*`` texts) naming the box ``kind``, as ``'moov'``."""
+    return translate("MediaProbe", detail).format(box=repr(kind.decode("latin-1")))
 
 
 def probe_sound_file(source: ByteSource, *, check_end: bool = False) -> Probe:
@@ -52,20 +60,26 @@ def probe_sound_file(source: ByteSource, *, check_end: bool = False) -> Probe:
                 tail = min(frames, _TAIL_FRAMES)
                 sound.seek(frames - tail)
                 if len(sound.read(tail, dtype="int16")) != tail:
-                    raise ProbeError("it holds less audio than its header says")
+                    raise ProbeError(
+                        translate("MediaProbe", "it holds less audio than its header says")
+                    )
     except (RuntimeError, ValueError, TypeError) as exc:  # LibsndfileError is a RuntimeError
-        raise ProbeError("its audio cannot be read") from exc
+        raise ProbeError(translate("MediaProbe", "its audio cannot be read")) from exc
     if rate <= 0 or frames <= 0:
-        raise ProbeError("it holds no audio")
+        raise ProbeError(translate("MediaProbe", "it holds no audio"))
     return Probe(duration=frames / rate)
 
 
 def probe_flac(source: ByteSource) -> Probe:
     """Checks that a bare FLAC stream starts with its STREAMINFO block, then reads it."""
     if source.read(0, 4) == b"fLaC":
-        block = source.exact(4, 4, "it ends before its stream header")
+        block = source.exact(
+            4, 4, QT_TRANSLATE_NOOP("MediaProbe", "it ends before its stream header")
+        )
         if block[0] & 0x7F != 0 or int.from_bytes(block[1:], "big") != 34:
-            raise ProbeError("it does not start with a stream header (STREAMINFO)")
+            raise ProbeError(
+                translate("MediaProbe", "it does not start with a stream header (STREAMINFO)")
+            )
     return probe_sound_file(source, check_end=True)
 
 
@@ -74,14 +88,20 @@ def probe_wav(source: ByteSource) -> Probe:
     pos = 12
     has_format = False
     while True:
-        kind, length = source.unpack("<4sI", pos, "it ends before its audio data")
+        kind, length = source.unpack(
+            "<4sI", pos, QT_TRANSLATE_NOOP("MediaProbe", "it ends before its audio data")
+        )
         if kind == b"fmt ":
             has_format = True
         elif kind == b"data":
             if not has_format:
-                raise ProbeError("its data chunk comes before its format chunk")
+                raise ProbeError(
+                    translate("MediaProbe", "its data chunk comes before its format chunk")
+                )
             if length != _UNKNOWN_32 and pos + 8 + length > source.size:
-                raise ProbeError("its data chunk is shorter than its header says")
+                raise ProbeError(
+                    translate("MediaProbe", "its data chunk is shorter than its header says")
+                )
             break
         pos += 8 + length + (length & 1)
     return probe_sound_file(source)
@@ -98,7 +118,7 @@ def _boxes(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int]
         elif size == 0:
             size = end - start
         if size < header or start + size > end:
-            raise ProbeError(f"its {kind.decode('latin-1')!r} box has an impossible size")
+            raise ProbeError(_box_detail(_BOX_SIZE, kind))
         yield kind, start + header, start + size
         start += size
 
@@ -113,24 +133,34 @@ def probe_iso_media(source: ByteSource, detected: MediaFormat) -> Probe:
     pos = 0
     moov: tuple[int, int] | None = None
     while pos < source.size:
-        size, kind = source.unpack(">I4s", pos, "it ends in the middle of a box header")
+        size, kind = source.unpack(
+            ">I4s", pos, QT_TRANSLATE_NOOP("MediaProbe", "it ends in the middle of a box header")
+        )
         header = 8
         if size == 1:
-            (size,) = source.unpack(">Q", pos + 8, "it ends in the middle of a box header")
+            (size,) = source.unpack(
+                ">Q",
+                pos + 8,
+                QT_TRANSLATE_NOOP("MediaProbe", "it ends in the middle of a box header"),
+            )
             header = 16
         elif size == 0:
             size = source.size - pos
         if size < header:
-            raise ProbeError(f"its {kind.decode('latin-1')!r} box has an impossible size")
+            raise ProbeError(_box_detail(_BOX_SIZE, kind))
         if pos + size > source.size:
-            raise ProbeError(f"it ends in the middle of its {kind.decode('latin-1')!r} box")
+            raise ProbeError(_box_detail(_BOX_CUT, kind))
         if kind == b"moov" and moov is None:
             moov = (pos + header, pos + size)
         pos += size
     if moov is None:
-        raise ProbeError("it has no 'moov' box (the recording was probably not finished)")
+        raise ProbeError(
+            translate(
+                "MediaProbe", "it has no 'moov' box (the recording was probably not finished)"
+            )
+        )
     if moov[1] - moov[0] > _MOOV_LIMIT:
-        raise ProbeError("its 'moov' box is implausibly large")
+        raise ProbeError(translate("MediaProbe", "its 'moov' box is implausibly large"))
     data = source.read(moov[0], moov[1] - moov[0])
     return _read_moov(data, detected)
 
@@ -163,7 +193,7 @@ def _read_moov(data: bytes, detected: MediaFormat) -> Probe:
 def _movie_header(data: bytes, start: int, end: int) -> tuple[int, int]:
     """(timescale, duration) of an ``mvhd`` box; duration 0 when unknown."""
     if start + 32 > end:
-        raise ProbeError("its 'mvhd' box is too short")
+        raise ProbeError(translate("MediaProbe", "its 'mvhd' box is too short"))
     if data[start] == 1:
         scale, length = struct.unpack_from(">IQ", data, start + 20)
         unknown = _UNKNOWN_64
@@ -189,25 +219,31 @@ def _read_trak(data: bytes, start: int, end: int) -> tuple[bytes, tuple[int, int
 
 def probe_avi(source: ByteSource) -> Probe:
     """Reads ``avih`` in the ``hdrl`` list (frames, frame time, size); needs ``movi``."""
-    (riff_size,) = source.unpack("<I", 4, "it ends before its header")
+    (riff_size,) = source.unpack(
+        "<I", 4, QT_TRANSLATE_NOOP("MediaProbe", "it ends before its header")
+    )
     if 8 + riff_size > source.size:
-        raise ProbeError("it is shorter than its header says")
+        raise ProbeError(translate("MediaProbe", "it is shorter than its header says"))
     end = 8 + riff_size
     pos = 12
     header: tuple[int, ...] | None = None
     has_movie = False
     while pos + 8 <= end:
-        kind, length = source.unpack("<4sI", pos, "it ends in the middle of a chunk")
+        kind, length = source.unpack(
+            "<4sI", pos, QT_TRANSLATE_NOOP("MediaProbe", "it ends in the middle of a chunk")
+        )
         if kind == b"LIST":
-            list_type = source.exact(pos + 8, 4, "it ends in the middle of a list")
+            list_type = source.exact(
+                pos + 8, 4, QT_TRANSLATE_NOOP("MediaProbe", "it ends in the middle of a list")
+            )
             if list_type == b"hdrl":
                 header = _avih(source, pos + 12, pos + 8 + length)
             has_movie = has_movie or list_type == b"movi"
         pos += 8 + length + (length & 1)
     if header is None:
-        raise ProbeError("it has no main header ('avih')")
+        raise ProbeError(translate("MediaProbe", "it has no main header ('avih')"))
     if not has_movie:
-        raise ProbeError("it has no movie data ('movi')")
+        raise ProbeError(translate("MediaProbe", "it has no movie data ('movi')"))
     frame_us, frames, width, height = header
     duration = frames * frame_us / 1e6 if frames and frame_us else None
     return Probe(width or None, height or None, duration)
@@ -215,9 +251,15 @@ def probe_avi(source: ByteSource) -> Probe:
 
 def _avih(source: ByteSource, pos: int, end: int) -> tuple[int, ...] | None:
     while pos + 8 <= end:
-        kind, length = source.unpack("<4sI", pos, "it ends in the middle of its header")
+        kind, length = source.unpack(
+            "<4sI", pos, QT_TRANSLATE_NOOP("MediaProbe", "it ends in the middle of its header")
+        )
         if kind == b"avih" and length >= 40:
-            fields = source.unpack("<10I", pos + 8, "it ends in the middle of its header")
+            fields = source.unpack(
+                "<10I",
+                pos + 8,
+                QT_TRANSLATE_NOOP("MediaProbe", "it ends in the middle of its header"),
+            )
             return fields[0], fields[4], fields[8], fields[9]
         pos += 8 + length + (length & 1)
     return None
@@ -225,20 +267,30 @@ def _avih(source: ByteSource, pos: int, end: int) -> tuple[int, ...] | None:
 
 def probe_asf(source: ByteSource) -> Probe:
     """WMV (ASF): the header object's file and stream properties; a data object must follow."""
-    (header_size,) = source.unpack("<Q", 16, "it ends before its header")
+    (header_size,) = source.unpack(
+        "<Q", 16, QT_TRANSLATE_NOOP("MediaProbe", "it ends before its header")
+    )
     if header_size > source.size:
-        raise ProbeError("it ends in the middle of its header")
+        raise ProbeError(translate("MediaProbe", "it ends in the middle of its header"))
     pos = 30
     duration: float | None = None
     width = height = 0
     found_properties = False
     while pos + 24 <= header_size:
-        guid = source.exact(pos, 16, "it ends in the middle of its header")
-        (size,) = source.unpack("<Q", pos + 16, "it ends in the middle of its header")
+        guid = source.exact(
+            pos, 16, QT_TRANSLATE_NOOP("MediaProbe", "it ends in the middle of its header")
+        )
+        (size,) = source.unpack(
+            "<Q", pos + 16, QT_TRANSLATE_NOOP("MediaProbe", "it ends in the middle of its header")
+        )
         if size < 24 or pos + size > header_size:
-            raise ProbeError("an object in its header has an impossible size")
+            raise ProbeError(
+                translate("MediaProbe", "an object in its header has an impossible size")
+            )
         if guid == _ASF_FILE_PROPERTIES and size >= 104:
-            play, _send, preroll = source.unpack("<QQQ", pos + 64, "it ends early")
+            play, _send, preroll = source.unpack(
+                "<QQQ", pos + 64, QT_TRANSLATE_NOOP("MediaProbe", "it ends early")
+            )
             seconds = play / 1e7 - preroll / 1e3
             duration = seconds if seconds > 0 else None
             found_properties = True
@@ -246,15 +298,20 @@ def probe_asf(source: ByteSource) -> Probe:
             guid == _ASF_STREAM_PROPERTIES
             and size >= 86
             and not width
-            and source.exact(pos + 24, 16, "it ends early") == _ASF_VIDEO
+            and source.exact(pos + 24, 16, QT_TRANSLATE_NOOP("MediaProbe", "it ends early"))
+            == _ASF_VIDEO
         ):
-            width, height = source.unpack("<II", pos + 78, "it ends early")
+            width, height = source.unpack(
+                "<II", pos + 78, QT_TRANSLATE_NOOP("MediaProbe", "it ends early")
+            )
         pos += size
     if not found_properties:
-        raise ProbeError("it has no file properties object")
+        raise ProbeError(translate("MediaProbe", "it has no file properties object"))
     if source.read(header_size, 16) != _ASF_DATA:
-        raise ProbeError("it ends before its data object")
-    (data_size,) = source.unpack("<Q", header_size + 16, "it ends before its data object")
+        raise ProbeError(translate("MediaProbe", "it ends before its data object"))
+    (data_size,) = source.unpack(
+        "<Q", header_size + 16, QT_TRANSLATE_NOOP("MediaProbe", "it ends before its data object")
+    )
     if data_size and header_size + data_size > source.size:
-        raise ProbeError("its data object is shorter than its header says")
+        raise ProbeError(translate("MediaProbe", "its data object is shorter than its header says"))
     return Probe(width or None, height or None, duration)

@@ -25,13 +25,16 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from app.api.translation import translate
 from app.core.media import (
     BASE64_LIMIT,
     MediaError,
     MediaProblem,
     base64_length,
+    cannot_read,
     check_size,
     data_url_prefix,
+    is_empty,
 )
 
 __all__ = [
@@ -182,19 +185,18 @@ def _encode(
         with open(path, "rb", buffering=0) as handle:  # every read sees the file as it is
             size = os.fstat(handle.fileno()).st_size
             if size == 0:
-                raise MediaError(MediaProblem.EMPTY, f"{name} is empty (0 bytes).", path)
+                raise MediaError(MediaProblem.EMPTY, is_empty(name), path)
             check_size(size, mime, name, limit=limit, path=path)
             out = bytearray(len(prefix) + base64_length(size))
             out[: len(prefix)] = prefix.encode("ascii")
             done = _fill(handle, out, len(prefix), size, chunk_bytes, progress, cancelled)
             if done != size or handle.read(1):
-                message = f"{name} changed while it was read; attach it again."
+                text = translate("Media", "{name} changed while it was read; attach it again.")
+                message = text.format(name=name)
                 raise MediaError(MediaProblem.UNREADABLE, message, path)
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        raise MediaError(
-            MediaProblem.UNREADABLE, f"{name} cannot be read: {reason}.", path
-        ) from exc
+        raise MediaError(MediaProblem.UNREADABLE, cannot_read(name, reason), path) from exc
     text = out.decode("ascii")
     del out  # the str is the one copy from here on
     return text

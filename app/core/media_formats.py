@@ -12,6 +12,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Literal
 
+from app.api.translation import translate
+
 __all__ = [
     "ASF_HEADER_GUID",
     "AVI",
@@ -60,11 +62,16 @@ class MediaFormat:
 
     @property
     def description(self) -> str:
-        """``"a PNG image"``, ``"WAV audio"``, ``"an MP4 video"``."""
+        """``"a PNG image"``, ``"WAV audio"``, ``"an MP4 video"`` (in the user's language)."""
         if self.kind == "audio":
-            return f"{self.name} audio"
-        article = "an" if self.name in ("MP4", "AVI") else "a"
-        return f"{article} {self.name} {self.kind}"
+            text = translate("MediaFormats", "{format} audio")
+        elif self.kind == "image":
+            text = translate("MediaFormats", "a {format} image")
+        elif self.name in ("MP4", "AVI"):
+            text = translate("MediaFormats", "an {format} video")
+        else:
+            text = translate("MediaFormats", "a {format} video")
+        return text.format(format=self.name)
 
 
 JPEG = MediaFormat("JPEG", "image", "image/jpeg")
@@ -215,31 +222,36 @@ class Unknown:
     kind: MediaKind | None = None
 
 
-_SIGNATURES: tuple[tuple[bytes, Unknown], ...] = (
-    (b"%PDF", Unknown("a PDF document")),
-    (b"PK\x03\x04", Unknown("a ZIP archive or an Office document")),
-    (b"Rar!\x1a\x07", Unknown("a RAR archive")),
-    (b"7z\xbc\xaf\x27\x1c", Unknown("a 7-Zip archive")),
-    (b"\x1f\x8b", Unknown("a gzip archive")),
-    (b"\x7fELF", Unknown("a program")),
-    (b"SQLite format 3\x00", Unknown("a SQLite database")),
-    (b"II*\x00", Unknown("a TIFF image", "image")),
-    (b"MM\x00*", Unknown("a TIFF image", "image")),
-    (b"8BPS", Unknown("a Photoshop image", "image")),
-    (b"\x00\x00\x01\x00", Unknown("an icon (ICO)", "image")),
-    (b"\x1aE\xdf\xa3", Unknown("a Matroska or WebM video", "video")),
-    (b"FLV\x01", Unknown("a Flash video (FLV)", "video")),
-    (b"\x00\x00\x01\xba", Unknown("an MPEG program stream video", "video")),
-    (b"\x00\x00\x01\xb3", Unknown("an MPEG video", "video")),
-    (b"caff", Unknown("a Core Audio file (CAF)", "audio")),
-    (b"#!AMR", Unknown("AMR audio", "audio")),
-    (b"MThd", Unknown("a MIDI file", "audio")),
-    (b"\xff\xf1", Unknown("AAC audio (ADTS)", "audio")),
-    (b"\xff\xf9", Unknown("AAC audio (ADTS)", "audio")),
-    (b"wOFF", Unknown("a web font")),
-    (b"wOF2", Unknown("a web font")),
-    (b"MZ", Unknown("a Windows program")),
-)
+def _signatures() -> tuple[tuple[bytes, Unknown], ...]:
+    """Magic bytes of files Omni does not read, and what to call them (translated now)."""
+    return (
+        (b"%PDF", Unknown(translate("MediaFormats", "a PDF document"))),
+        (b"PK\x03\x04", Unknown(translate("MediaFormats", "a ZIP archive or an Office document"))),
+        (b"Rar!\x1a\x07", Unknown(translate("MediaFormats", "a RAR archive"))),
+        (b"7z\xbc\xaf\x27\x1c", Unknown(translate("MediaFormats", "a 7-Zip archive"))),
+        (b"\x1f\x8b", Unknown(translate("MediaFormats", "a gzip archive"))),
+        (b"\x7fELF", Unknown(translate("MediaFormats", "a program"))),
+        (b"SQLite format 3\x00", Unknown(translate("MediaFormats", "a SQLite database"))),
+        (b"II*\x00", Unknown(translate("MediaFormats", "a TIFF image"), "image")),
+        (b"MM\x00*", Unknown(translate("MediaFormats", "a TIFF image"), "image")),
+        (b"8BPS", Unknown(translate("MediaFormats", "a Photoshop image"), "image")),
+        (b"\x00\x00\x01\x00", Unknown(translate("MediaFormats", "an icon (ICO)"), "image")),
+        (b"\x1aE\xdf\xa3", Unknown(translate("MediaFormats", "a Matroska or WebM video"), "video")),
+        (b"FLV\x01", Unknown(translate("MediaFormats", "a Flash video (FLV)"), "video")),
+        (
+            b"\x00\x00\x01\xba",
+            Unknown(translate("MediaFormats", "an MPEG program stream video"), "video"),
+        ),
+        (b"\x00\x00\x01\xb3", Unknown(translate("MediaFormats", "an MPEG video"), "video")),
+        (b"caff", Unknown(translate("MediaFormats", "a Core Audio file (CAF)"), "audio")),
+        (b"#!AMR", Unknown(translate("MediaFormats", "AMR audio"), "audio")),
+        (b"MThd", Unknown(translate("MediaFormats", "a MIDI file"), "audio")),
+        (b"\xff\xf1", Unknown(translate("MediaFormats", "AAC audio (ADTS)"), "audio")),
+        (b"\xff\xf9", Unknown(translate("MediaFormats", "AAC audio (ADTS)"), "audio")),
+        (b"wOFF", Unknown(translate("MediaFormats", "a web font"))),
+        (b"wOF2", Unknown(translate("MediaFormats", "a web font"))),
+        (b"MZ", Unknown(translate("MediaFormats", "a Windows program"))),
+    )
 
 
 def describe_unknown(head: bytes) -> Unknown | None:
@@ -247,21 +259,23 @@ def describe_unknown(head: bytes) -> Unknown | None:
     if head[4:8] == b"ftyp":
         brand = head[8:12]
         if brand in (b"avif", b"avis"):
-            return Unknown("an AVIF image", "image")
+            return Unknown(translate("MediaFormats", "an AVIF image"), "image")
         if brand in _IMAGE_BRANDS:
-            return Unknown("a HEIC image", "image")
+            return Unknown(translate("MediaFormats", "a HEIC image"), "image")
         if brand.startswith((b"3gp", b"3g2")):
-            return Unknown("a 3GP video", "video")
-        return Unknown(f"an ISO media file of brand {brand.decode('latin-1').strip()!r}")
-    for magic, unknown in _SIGNATURES:
+            return Unknown(translate("MediaFormats", "a 3GP video"), "video")
+        text = translate("MediaFormats", "an ISO media file of brand {brand}")
+        return Unknown(text.format(brand=repr(brand.decode("latin-1").strip())))
+    for magic, unknown in _signatures():
         if head.startswith(magic):
             return unknown
     if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
-        return Unknown("AIFF audio", "audio")
+        return Unknown(translate("MediaFormats", "AIFF audio"), "audio")
     if head[:4] == b"RIFF" and len(head) >= 12:
-        return Unknown(f"a RIFF file of type {head[8:12].decode('latin-1').strip()!r}")
+        text = translate("MediaFormats", "a RIFF file of type {type}")
+        return Unknown(text.format(type=repr(head[8:12].decode("latin-1").strip())))
     if len(head) > 188 and head[0] == 0x47 and head[188] == 0x47:
-        return Unknown("an MPEG transport stream video", "video")
+        return Unknown(translate("MediaFormats", "an MPEG transport stream video"), "video")
     if _looks_like_text(head):
         return _text_kind(head)
     return None
@@ -277,7 +291,7 @@ def _looks_like_text(head: bytes) -> bool:
 def _text_kind(head: bytes) -> Unknown:
     start = head.removeprefix(codecs.BOM_UTF8).lstrip().lower()
     if start.startswith(b"<svg") or (start.startswith(b"<?xml") and b"<svg" in start):
-        return Unknown("an SVG image", "image")
+        return Unknown(translate("MediaFormats", "an SVG image"), "image")
     if start.startswith((b"<!doctype html", b"<html")):
-        return Unknown("a web page (HTML)")
-    return Unknown("text")
+        return Unknown(translate("MediaFormats", "a web page (HTML)"))
+    return Unknown(translate("MediaFormats", "text"))

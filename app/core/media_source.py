@@ -11,9 +11,10 @@ import zlib
 from dataclasses import dataclass
 from typing import IO, Any
 
+from app.api.translation import QT_TRANSLATE_NOOP, translate
 from app.core.media_formats import MediaFormat
 
-__all__ = ["ByteSource", "Probe", "ProbeError"]
+__all__ = ["QT_TRANSLATE_NOOP", "ByteSource", "Probe", "ProbeError"]
 
 _WINDOW = 1 << 16
 _PIECE = 1 << 20
@@ -24,7 +25,8 @@ class ProbeError(Exception):
 
     Attributes:
         detail: What is wrong, for a sentence such as "... is damaged or incomplete:
-            {detail}.", e.g. ``"it ends before its IEND chunk"``.
+            {detail}.", e.g. ``"it ends before its IEND chunk"``, in the user's
+            language (the probes translate it under the context ``"MediaProbe"``).
     """
 
     def __init__(self, detail: str) -> None:
@@ -82,12 +84,18 @@ class ByteSource:
     def exact(self, offset: int, length: int, missing: str) -> bytes:
         """Exactly ``length`` bytes at ``offset``.
 
+        Args:
+            offset: Where the bytes start.
+            length: How many.
+            missing: The English detail when the file ends before them, marked with
+                ``QT_TRANSLATE_NOOP("MediaProbe", ...)``; translated when raised.
+
         Raises:
             ProbeError: With detail ``missing`` when the file ends before them.
         """
         data = self.read(offset, length)
         if len(data) != length:
-            raise ProbeError(missing)
+            raise ProbeError(translate("MediaProbe", missing))
         return data
 
     def unpack(self, fmt: str, offset: int, missing: str) -> tuple[Any, ...]:

@@ -22,6 +22,8 @@ import sqlite3
 import time
 from collections.abc import Callable, Sequence
 
+from app.api.translation import translate
+
 Migration = Callable[[sqlite3.Connection], None]
 
 MIGRATIONS: list[Migration] = []
@@ -235,9 +237,10 @@ def migrate(db: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIONS
     recorded = applied_migrations(db)
     unknown = [name for name in recorded if name not in known]
     if unknown:
-        raise SchemaTooNewError(
-            f"the database was written by a newer version of the app (migrations {unknown})"
+        text = translate(
+            "History", "the database was written by a newer version of the app (migrations {names})"
         )
+        raise SchemaTooNewError(text.format(names=unknown))
     applied: list[str] = []
     for function in migrations:
         name = function.__name__

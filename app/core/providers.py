@@ -14,6 +14,8 @@ from types import MappingProxyType
 from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
 
+from app.api.translation import QT_TRANSLATE_NOOP, translate
+
 DEFAULT_PROVIDER_ID = "mimo-v2"
 CUSTOM_PROVIDER_ID = "custom"
 
@@ -33,7 +35,8 @@ class ProviderPreset:
 
     Attributes:
         id: Stable id stored in the settings.
-        name: Display name.
+        name: Display name in English; :func:`display_name` gives it in the user's
+            language.
         base_url: API base URL ("" for the custom preset: the user types it).
         wire: Wire format, ``"openai"`` or ``"anthropic"``.
         key_hint: Placeholder for the key field, e.g. ``"sk-..."``; "" when unknown.
@@ -48,10 +51,10 @@ class ProviderPreset:
     keys_url: str | None
 
 
-def _token_plan(region: str, place: str) -> ProviderPreset:
+def _token_plan(region: str, name: str) -> ProviderPreset:
     return ProviderPreset(
         id=f"token-plan-{region}",
-        name=f"Xiaomi MiMo Token Plan ({place})",
+        name=name,
         base_url=f"https://token-plan-{region}.xiaomimimo.com/v1",
         wire="openai",
         key_hint="tp-...",
@@ -62,7 +65,7 @@ def _token_plan(region: str, place: str) -> ProviderPreset:
 _ALL = (
     ProviderPreset(
         id=DEFAULT_PROVIDER_ID,
-        name="MiMo API",
+        name=QT_TRANSLATE_NOOP("Providers", "MiMo API"),
         base_url="https://api.mimo-v2.com/v1",
         wire="openai",
         key_hint="sk-...",
@@ -70,7 +73,7 @@ _ALL = (
     ),
     ProviderPreset(
         id="xiaomi",
-        name="Xiaomi MiMo (pay-as-you-go)",
+        name=QT_TRANSLATE_NOOP("Providers", "Xiaomi MiMo (pay-as-you-go)"),
         base_url="https://api.xiaomimimo.com/v1",
         wire="openai",
         key_hint="sk-...",
@@ -78,18 +81,18 @@ _ALL = (
     ),
     ProviderPreset(
         id="xiaomi-anthropic",
-        name="Xiaomi MiMo (pay-as-you-go, Anthropic format)",
+        name=QT_TRANSLATE_NOOP("Providers", "Xiaomi MiMo (pay-as-you-go, Anthropic format)"),
         base_url="https://api.xiaomimimo.com/anthropic",
         wire="anthropic",
         key_hint="sk-...",
         keys_url=_XIAOMI_CONSOLE,
     ),
-    _token_plan("cn", "China"),
-    _token_plan("sgp", "Singapore"),
-    _token_plan("ams", "Europe"),
+    _token_plan("cn", QT_TRANSLATE_NOOP("Providers", "Xiaomi MiMo Token Plan (China)")),
+    _token_plan("sgp", QT_TRANSLATE_NOOP("Providers", "Xiaomi MiMo Token Plan (Singapore)")),
+    _token_plan("ams", QT_TRANSLATE_NOOP("Providers", "Xiaomi MiMo Token Plan (Europe)")),
     ProviderPreset(
         id=CUSTOM_PROVIDER_ID,
-        name="Custom endpoint",
+        name=QT_TRANSLATE_NOOP("Providers", "Custom endpoint"),
         base_url="",
         wire="openai",
         key_hint="",
@@ -104,6 +107,11 @@ PRESETS: Mapping[str, ProviderPreset] = MappingProxyType({p.id: p for p in _ALL}
 def preset(preset_id: str) -> ProviderPreset:
     """The preset with ``preset_id``; an unknown id gives the custom preset."""
     return PRESETS.get(preset_id, PRESETS[CUSTOM_PROVIDER_ID])
+
+
+def display_name(p: ProviderPreset) -> str:
+    """The preset's name in the user's language (``p.name`` stays English)."""
+    return translate("Providers", p.name)
 
 
 class ProviderChoice(Protocol):
@@ -138,21 +146,29 @@ def normalise_base_url(url: str) -> str:
     """
     text = url.strip().rstrip("/")
     if not text:
-        raise ValueError("Enter the server address, for example https://api.mimo-v2.com/v1.")
+        raise ValueError(
+            translate(
+                "Providers", "Enter the server address, for example https://api.mimo-v2.com/v1."
+            )
+        )
     if any(ch.isspace() for ch in text):
-        raise ValueError("The server address must not contain spaces.")
+        raise ValueError(translate("Providers", "The server address must not contain spaces."))
     parts = urlsplit(text)
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
-        raise ValueError("The server address must start with https:// or http://.")
+        raise ValueError(
+            translate("Providers", "The server address must start with https:// or http://.")
+        )
     if not parts.hostname:
-        raise ValueError("The server address has no host name.")
+        raise ValueError(translate("Providers", "The server address has no host name."))
     try:
         parts.port  # noqa: B018 - parsing the port validates it
     except ValueError:
-        raise ValueError("The port number in the server address is not valid.") from None
+        raise ValueError(
+            translate("Providers", "The port number in the server address is not valid.")
+        ) from None
     if parts.query or parts.fragment or "?" in text or "#" in text:
-        raise ValueError("The server address must not contain '?' or '#'.")
+        raise ValueError(translate("Providers", "The server address must not contain '?' or '#'."))
     return urlunsplit((scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
 
 
@@ -175,13 +191,15 @@ def key_warning(p: ProviderPreset, key: str) -> str | None:
     if expected is None or not key or key.startswith(expected):
         return None
     if expected == _PAYG_PREFIX and key.startswith(_TOKEN_PLAN_PREFIX):
-        return (
-            f"This looks like a Token Plan key (tp-...), but {p.name} takes pay-as-you-go "
-            "keys (sk-...). Choose the Token Plan preset for your region instead."
-        )
+        return translate(
+            "Providers",
+            "This looks like a Token Plan key (tp-...), but {provider} takes pay-as-you-go "
+            "keys (sk-...). Choose the Token Plan preset for your region instead.",
+        ).format(provider=display_name(p))
     if expected == _TOKEN_PLAN_PREFIX and key.startswith(_PAYG_PREFIX):
-        return (
-            f"This looks like a pay-as-you-go key (sk-...), but {p.name} takes Token Plan "
-            "keys (tp-...). Choose a pay-as-you-go preset instead."
-        )
+        return translate(
+            "Providers",
+            "This looks like a pay-as-you-go key (sk-...), but {provider} takes Token Plan "
+            "keys (tp-...). Choose a pay-as-you-go preset instead.",
+        ).format(provider=display_name(p))
     return None

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from app.api.content_parts import MediaPart, VideoOptions, openai_content
+from app.api.translation import translate
 from app.core.conversation import Attachment, Message
 from app.core.media import MediaError, MediaKind
 from app.core.media_encoding import encode_data_url_async
@@ -51,9 +52,8 @@ async def _part(attachment: Attachment, progress: Progress | None) -> MediaPart:
     try:
         url = await encode_data_url_async(attachment.path, attachment.mime, progress=report)
     except (OSError, MediaError, ValueError) as error:
-        raise AttachmentUnavailable(
-            f"The attached file {attachment.name} could not be sent: {error}"
-        ) from error
+        text = translate("RequestMedia", "The attached file {name} could not be sent: {error}")
+        raise AttachmentUnavailable(text.format(name=attachment.name, error=error)) from error
     kind: MediaKind = attachment.kind  # type: ignore[assignment]
     options = None
     if kind == "video" and (attachment.fps is not None or attachment.resolution is not None):

@@ -74,6 +74,7 @@ class Settings:
         language: ``"system"`` (from the locale), ``"en"`` or ``"zh_CN"``.
         window_state: Base64 of Qt's ``saveState()`` bytes (docks, toolbars); opaque.
         splitter_state: Base64 of the sidebar splitter's ``saveState()``; opaque.
+        sidebar_visible: Whether the history sidebar is shown.
         proxy_mode: ``"system"`` (the environment's proxy variables), ``"none"`` or
             ``"custom"`` (:attr:`proxy_url`).
         proxy_url: The custom proxy, ``http://``, ``https://``, ``socks5://`` or
@@ -107,6 +108,7 @@ class Settings:
     language: str = "system"
     window_state: str | None = None
     splitter_state: str | None = None
+    sidebar_visible: bool = True
     proxy_mode: str = "system"
     proxy_url: str | None = None
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT
@@ -126,7 +128,7 @@ def _valid(name: str, value: Any) -> bool:
         return value in WIRES
     if name == "thinking":
         return value is None or isinstance(value, bool)
-    if name in ("auto_titles", "auto_read"):
+    if name in ("auto_titles", "auto_read", "sidebar_visible"):
         return isinstance(value, bool)
     if name == "speech_volume":
         return _price_number(value) and value <= 1  # a finite number from 0 to 1

@@ -21,6 +21,7 @@ import time
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
+from app.api.translation import translate
 from app.core.builtin_tools import BuiltinTools, format_size
 from app.core.mcp_config import McpServerConfig
 from app.core.mcp_host import McpHost
@@ -31,6 +32,7 @@ from app.core.tool_types import (
     ToolResult,
     ToolSpec,
     ToolTimeout,
+    shown_message,
 )
 
 _log = logging.getLogger(__name__)
@@ -107,7 +109,7 @@ class ToolBox:
                 if not isinstance(result, Exception):
                     raise result
                 self._mcp_specs.pop(server.name, None)
-                self._errors[server.name] = _message(result)
+                self._errors[server.name] = _message(shown_message(result))
             else:
                 self._mcp_specs[server.name] = result
                 self._errors.pop(server.name, None)
@@ -115,11 +117,17 @@ class ToolBox:
     async def _list(self, server: McpServerConfig) -> list[ToolSpec]:
         problems = server.problems()
         if problems:
-            raise ToolError(f"The MCP server '{server.name}' is set up wrongly: {problems[0]}")
+            raise ToolError(
+                f"The MCP server '{server.name}' is set up wrongly: {problems[0]}",
+                shown=translate(
+                    "ToolBox", "The MCP server '{name}' is set up wrongly: {problem}"
+                ).format(name=server.name, problem=problems[0]),
+            )
         return await self.host.list_tools(server)
 
     def server_errors(self) -> dict[str, str]:
-        """Why servers are missing from the tools, by server name (empty: none failed)."""
+        """Why servers are missing from the tools, by server name (empty: none failed),
+        in the user's language."""
         return dict(self._errors)
 
     def specs(self, enabled: Collection[str] | None = None) -> list[ToolSpec]:

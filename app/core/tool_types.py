@@ -104,7 +104,26 @@ class ToolCall:
 
 
 class ToolError(Exception):
-    """A tool could not run or failed; the message is sent to the model as the result."""
+    """A tool could not run or failed; the message is sent to the model as the result.
+
+    Args:
+        message: For the model, in English (``str(error)``).
+        shown: The same for people, in their language (:attr:`shown`); default:
+            ``message``. Set where the error reaches the user only (an MCP server that
+            cannot start is listed in the Tools menu and the tool settings).
+    """
+
+    def __init__(self, message: str, shown: str | None = None) -> None:
+        super().__init__(message)
+        self.shown = message if shown is None else shown
+
+
+def shown_message(error: BaseException) -> str:
+    """What to show people for ``error``: a ToolError's :attr:`~ToolError.shown`, else
+    its text (or, when it has none, its type's name)."""
+    if isinstance(error, ToolError):
+        return error.shown
+    return str(error) or type(error).__name__
 
 
 class ToolTimeout(ToolError):

@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from app.api.translation import translate
 from app.core.catalogue import spec_for
 from app.core.store_records import (
     AttachmentRecord,
@@ -48,11 +49,6 @@ EXPORT_FORMAT = "mimo-desktop.conversation"
 EXPORT_VERSION = 1
 _SECRET_NAMES = frozenset({"key", "apikey", "authorization", "secret", "password"})
 _SECRET_PARTS = ("apikey", "authorization", "secret", "password", "passwd")
-_STATUS_NOTES = {
-    "streaming": "The reply was still being written when this was exported.",
-    "cancelled": "The reply was stopped before it was finished.",
-    "interrupted": "The reply was cut off: the app closed while it was being written.",
-}
 
 
 # Secrets
@@ -183,7 +179,8 @@ def conversation_to_markdown(snapshot: ConversationExport) -> str:
     conversation = snapshot.conversation
     branch = current_branch(snapshot)
     attachments = {record.sha256: record for record in snapshot.attachments}
-    parts = [f"# {_one_line(conversation.title) or 'Untitled conversation'}"]
+    title = _one_line(conversation.title) or translate("MarkdownExport", "Untitled conversation")
+    parts = [f"# {title}"]
     parts.append(_byline(conversation, snapshot.exported_at))
     parts.extend(_message_markdown(m, conversation.model, attachments) for m in branch)
     footer = _usage_footer(branch)
@@ -201,18 +198,21 @@ def _byline(conversation: ConversationRow, exported_at: float) -> str:
     """The line under the title: the conversation's model and the export date."""
     date = datetime.fromtimestamp(exported_at, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
     if conversation.model:
-        return f"Model: {spec_for(conversation.model).label} · Exported {date}"
-    return f"Exported {date}"
+        text = translate("MarkdownExport", "Model: {model} · Exported {date}")
+        return text.format(model=spec_for(conversation.model).label, date=date)
+    return translate("MarkdownExport", "Exported {date}").format(date=date)
 
 
 def _speaker(message: StoredMessage, default_model: str | None) -> str:
     """The heading of a message: "You", the model's name, or the role."""
     if message.role == "user":
-        return "You"
+        return translate("MarkdownExport", "You")
     if message.role == "assistant":
         model = message.model or default_model
-        return spec_for(model).label if model else "Assistant"
-    return message.role.capitalize() or "Message"
+        return spec_for(model).label if model else translate("MarkdownExport", "Assistant")
+    if message.role == "system":
+        return translate("MarkdownExport", "System")
+    return message.role.capitalize() or translate("MarkdownExport", "Message")
 
 
 def _message_markdown(
@@ -221,8 +221,9 @@ def _message_markdown(
     """One message as a ``##`` section."""
     parts = [f"## {_speaker(message, default_model)}"]
     if message.reasoning.strip():
+        summary = translate("MarkdownExport", "Reasoning")
         parts.append(
-            f"<details><summary>Reasoning</summary>\n\n{message.reasoning.strip()}\n\n</details>"
+            f"<details><summary>{summary}</summary>\n\n{message.reasoning.strip()}\n\n</details>"
         )
     if message.content.strip():
         parts.append(message.content.strip())
@@ -237,17 +238,20 @@ def _message_markdown(
 def _attachment_line(sha256: str, attachments: Mapping[str, AttachmentRecord]) -> str:
     """A list item naming one attachment: name, media type, size and hash."""
     record = attachments.get(sha256)
+    unnamed = translate("MarkdownExport", "attachment")
     if record is None:
-        return f"- attachment `sha256:{sha256}`"
-    name = _escape_inline(_one_line(record.original_name)) or "attachment"
-    missing = " (file missing)" if record.missing else ""
+        return f"- {unnamed} `sha256:{sha256}`"
+    name = _escape_inline(_one_line(record.original_name)) or unnamed
+    missing = " " + translate("MarkdownExport", "(file missing)") if record.missing else ""
     return f"- {name} ({record.media_type}, {_human_size(record.size)}) `sha256:{sha256}`{missing}"
 
 
 def _human_size(size: int) -> str:
     """``size`` bytes for people: ``512 bytes``, ``1.5 kB``, ``12.0 MB``."""
     if size < 1000:
-        return "1 byte" if size == 1 else f"{size} bytes"
+        if size == 1:
+            return translate("MarkdownExport", "1 byte")
+        return translate("MarkdownExport", "{size} bytes").format(size=size)
     value = float(size)
     for unit in ("kB", "MB", "GB", "TB"):
         value /= 1000
@@ -260,8 +264,20 @@ def _status_note(message: StoredMessage) -> str | None:
     """A sentence saying why a reply is not whole, or None when it is."""
     if message.status == "failed":
         error = _one_line(message.error or "")
-        return f"The reply failed: {error}" if error else "The reply failed."
-    return _STATUS_NOTES.get(message.status)
+        if error:
+            return translate("MarkdownExport", "The reply failed: {error}").format(error=error)
+        return translate("MarkdownExport", "The reply failed.")
+    if message.status == "streaming":
+        return translate(
+            "MarkdownExport", "The reply was still being written when this was exported."
+        )
+    if message.status == "cancelled":
+        return translate("MarkdownExport", "The reply was stopped before it was finished.")
+    if message.status == "interrupted":
+        return translate(
+            "MarkdownExport", "The reply was cut off: the app closed while it was being written."
+        )
+    return None
 
 
 def _escape_inline(text: str) -> str:
@@ -280,7 +296,9 @@ def _usage_footer(branch: Sequence[StoredMessage]) -> str | None:
         usage.get("total_tokens", usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0))
         for usage in usages
     )
-    return (
-        f"---\n\n*Tokens used by the replies above: {total:,} "
-        f"({prompt:,} prompt, {completion:,} completion).*"
+    text = translate(
+        "MarkdownExport",
+        "Tokens used by the replies above: {total} ({prompt} prompt, {completion} completion).",
     )
+    line = text.format(total=f"{total:,}", prompt=f"{prompt:,}", completion=f"{completion:,}")
+    return f"---\n\n*{line}*"

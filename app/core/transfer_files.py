@@ -14,7 +14,7 @@ from app.core.paths import atomic_write_bytes
 from app.core.store_async import AsyncStore
 from app.core.store_records import ConversationExport, ConversationImport
 from app.core.transfer import conversation_to_json, conversation_to_markdown
-from app.core.transfer_parse import MAX_IMPORT_BYTES, ImportFormatError, parse_export
+from app.core.transfer_parse import MAX_IMPORT_BYTES, parse_export, too_large
 
 ExportKind = Literal["json", "markdown"]
 
@@ -77,9 +77,7 @@ async def import_from_file(store: AsyncStore, path: Path) -> str:
 def read_export(path: Path) -> ConversationImport:
     """Read and parse the JSON export at ``path``, refusing a too large file unread."""
     if path.stat().st_size > MAX_IMPORT_BYTES:
-        raise ImportFormatError(
-            f"The file is too large to import (more than {MAX_IMPORT_BYTES // 2**20} MiB)."
-        )
+        raise too_large()
     with path.open("rb") as handle:
         data = handle.read(MAX_IMPORT_BYTES + 1)
     return parse_export(data)

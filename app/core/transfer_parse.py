@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from app.api.events import Usage
+from app.api.translation import translate
 from app.core.store_records import (
     MESSAGE_STATUSES,
     AttachmentRecord,
@@ -85,8 +86,22 @@ def parse_export(data: bytes) -> ConversationImport:
 
 
 def _damaged(detail: str) -> ImportFormatError:
-    """The error for a file that is an export but breaks its rules somewhere."""
-    return ImportFormatError(f"The file cannot be imported because it is damaged: {detail}.")
+    """The error for a file that is an export but breaks its rules somewhere.
+
+    ``detail`` is already in the user's language.
+    """
+    text = translate(
+        "ConversationImport", "The file cannot be imported because it is damaged: {detail}."
+    )
+    return ImportFormatError(text.format(detail=detail))
+
+
+def too_large() -> ImportFormatError:
+    """The error for a file over :data:`MAX_IMPORT_BYTES`."""
+    text = translate(
+        "ConversationImport", "The file is too large to import (more than {size} MiB)."
+    )
+    return ImportFormatError(text.format(size=MAX_IMPORT_BYTES // 2**20))
 
 
 def _refuse_number(text: str) -> float:
@@ -100,17 +115,17 @@ def _refuse_number(text: str) -> float:
 def _load_json(data: bytes) -> Any:
     """``data`` parsed as UTF-8 JSON text of reasonable nesting, with valid Unicode."""
     if len(data) > MAX_IMPORT_BYTES:
-        raise ImportFormatError(
-            f"The file is too large to import (more than {MAX_IMPORT_BYTES // 2**20} MiB)."
-        )
+        raise too_large()
     try:
         document = json.loads(
             data.decode("utf-8-sig"), parse_float=_refuse_number, parse_constant=_refuse_number
         )
     except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
-        raise ImportFormatError(
-            "The file is not a MiMo Desktop conversation export: it is not valid JSON text."
-        ) from error
+        text = translate(
+            "ConversationImport",
+            "The file is not a MiMo Desktop conversation export: it is not valid JSON text.",
+        )
+        raise ImportFormatError(text) from error
     _check_values(document)
     return document
 
@@ -125,10 +140,14 @@ def _check_values(document: Any) -> None:
                 try:
                     value.encode("utf-8")
                 except UnicodeEncodeError:
-                    raise _damaged("it contains text that is not valid Unicode") from None
+                    raise _damaged(
+                        translate(
+                            "ConversationImport", "it contains text that is not valid Unicode"
+                        )
+                    ) from None
             continue
         if depth >= _MAX_NESTING and isinstance(value, dict | list):
-            raise _damaged("its data is nested too deeply")
+            raise _damaged(translate("ConversationImport", "its data is nested too deeply"))
         if isinstance(value, dict):
             stack.extend((item, depth + 1) for pair in value.items() for item in pair)
         elif isinstance(value, list):
@@ -138,26 +157,34 @@ def _check_values(document: Any) -> None:
 def _check_header(document: Any) -> _Fields:
     """The top-level object, once its ``format`` and ``version`` are the ones we read."""
     if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
-        raise ImportFormatError("The file is not a MiMo Desktop conversation export.")
+        raise ImportFormatError(
+            translate("ConversationImport", "The file is not a MiMo Desktop conversation export.")
+        )
     version = document.get("version")
     if type(version) is int and version > EXPORT_VERSION:
-        raise ImportFormatError(
-            f"The file was exported by a newer version of MiMo Desktop (format version"
-            f" {version}); update the app to import it."
+        text = translate(
+            "ConversationImport",
+            "The file was exported by a newer version of MiMo Desktop (format version"
+            " {version}); update the app to import it.",
         )
+        raise ImportFormatError(text.format(version=version))
     if type(version) is not int or version != EXPORT_VERSION:
-        raise ImportFormatError(
-            "The file is a MiMo Desktop conversation export of an unknown format version."
+        text = translate(
+            "ConversationImport",
+            "The file is a MiMo Desktop conversation export of an unknown format version.",
         )
-    return _Fields(document, "the file")
+        raise ImportFormatError(text)
+    return _Fields(document, translate("ConversationImport", "the file"))
 
 
 class _Fields:
     """Typed reading of one JSON object of an export; each problem is an ImportFormatError."""
 
     def __init__(self, value: Any, where: str) -> None:
+        """``where`` names the object in the user's language, e.g. "message 3"."""
         if not isinstance(value, dict):
-            raise _damaged(f"{where} is not a JSON object")
+            text = translate("ConversationImport", "{where} is not a JSON object")
+            raise _damaged(text.format(where=where))
         self._values: dict[str, Any] = value
         self.where = where
 
@@ -168,32 +195,36 @@ class _Fields:
     def raw(self, name: str) -> Any:
         """The field's value, whatever its type; it must be present."""
         if name not in self._values:
-            raise _damaged(f'{self.where} has no "{name}" field')
+            text = translate("ConversationImport", '{where} has no "{name}" field')
+            raise _damaged(text.format(where=self.where, name=name))
         return self._values[name]
 
     def wrong(self, name: str, expected: str) -> ImportFormatError:
-        """The error for a field that is not what it should be."""
-        return _damaged(f'the "{name}" field of {self.where} should be {expected}')
+        """The error for a field that is not what it should be (``expected`` translated)."""
+        text = translate("ConversationImport", 'the "{name}" field of {where} should be {expected}')
+        return _damaged(text.format(name=name, where=self.where, expected=expected))
 
     def text(self, name: str) -> str:
         """A text field."""
         value = self.raw(name)
         if not isinstance(value, str):
-            raise self.wrong(name, "text")
+            raise self.wrong(name, translate("ConversationImport", "text"))
         return value
 
     def optional_text(self, name: str) -> str | None:
         """A text field that may be null."""
         value = self.raw(name)
         if value is not None and not isinstance(value, str):
-            raise self.wrong(name, "text or null")
+            raise self.wrong(name, translate("ConversationImport", "text or null"))
         return value
 
     def identifier(self, name: str) -> str:
         """An id: text that is not empty."""
         value = self.raw(name)
         if not isinstance(value, str) or not value:
-            raise self.wrong(name, "an id (text that is not empty)")
+            raise self.wrong(
+                name, translate("ConversationImport", "an id (text that is not empty)")
+            )
         return value
 
     def optional_identifier(self, name: str) -> str | None:
@@ -204,39 +235,43 @@ class _Fields:
         """A true/false field."""
         value = self.raw(name)
         if not isinstance(value, bool):
-            raise self.wrong(name, "true or false")
+            raise self.wrong(name, translate("ConversationImport", "true or false"))
         return value
 
     def timestamp(self, name: str) -> float:
         """A time in epoch seconds, as a float; whole numbers are taken too."""
         value = self.raw(name)
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.wrong(name, "a time in seconds (a number)")
+            raise self.wrong(name, _seconds())
         try:
             return float(value)
         except OverflowError:
-            raise self.wrong(name, "a time in seconds (a number)") from None
+            raise self.wrong(name, _seconds()) from None
 
     def count(self, name: str) -> int:
         """A whole number from 0 that SQLite can store."""
         value = self.raw(name)
         if not _is_count(value):
-            raise self.wrong(name, "a whole number of at least 0")
+            raise self.wrong(name, translate("ConversationImport", "a whole number of at least 0"))
         return int(value)
 
     def mapping(self, name: str) -> dict[str, Any]:
         """A JSON object field."""
         value = self.raw(name)
         if not isinstance(value, dict):
-            raise self.wrong(name, "a JSON object")
+            raise self.wrong(name, translate("ConversationImport", "a JSON object"))
         return value
 
     def array(self, name: str) -> list[Any]:
         """A JSON list field."""
         value = self.raw(name)
         if not isinstance(value, list):
-            raise self.wrong(name, "a JSON list")
+            raise self.wrong(name, translate("ConversationImport", "a JSON list"))
         return value
+
+
+def _seconds() -> str:
+    return translate("ConversationImport", "a time in seconds (a number)")
 
 
 def _is_count(value: Any) -> bool:
@@ -246,7 +281,7 @@ def _is_count(value: Any) -> bool:
 
 def _read_conversation(value: Any) -> ConversationRow:
     """The ``conversation`` object of the file (the message count is filled in later)."""
-    fields = _Fields(value, "the conversation")
+    fields = _Fields(value, translate("ConversationImport", "the conversation"))
     return ConversationRow(
         id=fields.identifier("id"),
         title=fields.text("title"),
@@ -261,13 +296,17 @@ def _read_conversation(value: Any) -> ConversationRow:
 
 def _read_message(value: Any, number: int, conv_id: str) -> StoredMessage:
     """Message ``number`` (from 1) of the file's ``messages`` list."""
-    fields = _Fields(value, f"message {number}")
+    fields = _Fields(
+        value, translate("ConversationImport", "message {number}").format(number=number)
+    )
     role = fields.text("role")
     if role not in IMPORT_ROLES:
-        raise _damaged(f'message {number} has an unknown role "{role}"')
+        text = translate("ConversationImport", 'message {number} has an unknown role "{role}"')
+        raise _damaged(text.format(number=number, role=role))
     status = fields.text("status")
     if status not in MESSAGE_STATUSES:
-        raise _damaged(f'message {number} has an unknown status "{status}"')
+        text = translate("ConversationImport", 'message {number} has an unknown status "{status}"')
+        raise _damaged(text.format(number=number, status=status))
     return StoredMessage(
         id=fields.identifier("id"),
         conversation_id=conv_id,
@@ -302,8 +341,8 @@ def _read_usage(fields: _Fields) -> dict[str, int] | None:
         or not set(value) <= _USAGE_FIELDS
         or not all(_is_count(count) for count in value.values())
     ):
-        expected = "null or token counts (" + ", ".join(sorted(_USAGE_FIELDS)) + ")"
-        raise fields.wrong("usage", expected)
+        expected = translate("ConversationImport", "null or token counts ({names})")
+        raise fields.wrong("usage", expected.format(names=", ".join(sorted(_USAGE_FIELDS))))
     return value
 
 
@@ -311,7 +350,9 @@ def _read_hashes(fields: _Fields) -> tuple[str, ...]:
     """A message's attachments: a list of SHA-256 checksums."""
     hashes = fields.array("attachments")
     if not all(isinstance(item, str) and _SHA256.fullmatch(item) for item in hashes):
-        raise fields.wrong("attachments", "a list of SHA-256 checksums")
+        raise fields.wrong(
+            "attachments", translate("ConversationImport", "a list of SHA-256 checksums")
+        )
     return tuple(hashes)
 
 
@@ -322,7 +363,8 @@ def _read_attachments(items: Iterable[Any]) -> list[AttachmentRecord]:
     for number, item in enumerate(items, 1):
         record = _read_attachment(item, number)
         if record.sha256 in seen:
-            raise _damaged(f"attachment {number} is listed twice")
+            text = translate("ConversationImport", "attachment {number} is listed twice")
+            raise _damaged(text.format(number=number))
         seen.add(record.sha256)
         records.append(record)
     return records
@@ -330,10 +372,14 @@ def _read_attachments(items: Iterable[Any]) -> list[AttachmentRecord]:
 
 def _read_attachment(value: Any, number: int) -> AttachmentRecord:
     """Attachment ``number`` (from 1), its bytes checked against its size and hash."""
-    fields = _Fields(value, f"attachment {number}")
+    where = translate("ConversationImport", "attachment {number}").format(number=number)
+    fields = _Fields(value, where)
     sha256 = fields.text("sha256")
     if not _SHA256.fullmatch(sha256):
-        raise fields.wrong("sha256", "a SHA-256 checksum (64 lower-case hex digits)")
+        raise fields.wrong(
+            "sha256",
+            translate("ConversationImport", "a SHA-256 checksum (64 lower-case hex digits)"),
+        )
     record = AttachmentRecord(
         sha256=sha256,
         media_type=fields.text("media_type"),
@@ -346,10 +392,13 @@ def _read_attachment(value: Any, number: int) -> AttachmentRecord:
     try:
         data = base64.b64decode(encoded, validate=True)
     except ValueError:  # binascii.Error, or text that is not ASCII
-        raise fields.wrong("data_base64", "base64 text") from None
+        raise fields.wrong("data_base64", translate("ConversationImport", "base64 text")) from None
     if len(data) != record.size or hashlib.sha256(data).hexdigest() != sha256:
         name = f'"{record.original_name}"' if record.original_name else str(number)
-        raise _damaged(f"the contents of attachment {name} do not match their checksum")
+        text = translate(
+            "ConversationImport", "the contents of attachment {name} do not match their checksum"
+        )
+        raise _damaged(text.format(name=name))
     return dataclasses.replace(record, data=data)
 
 
@@ -360,16 +409,26 @@ def _check_tree(
     ids: set[str] = set()
     for number, message in enumerate(messages, 1):
         if message.id in ids:
-            raise _damaged(f"message {number} has the same id as an earlier message")
+            text = translate(
+                "ConversationImport", "message {number} has the same id as an earlier message"
+            )
+            raise _damaged(text.format(number=number))
         ids.add(message.id)
     for number, message in enumerate(messages, 1):
         if message.parent_id is not None and message.parent_id not in ids:
-            raise _damaged(f"the message before message {number} is not in the file")
+            text = translate(
+                "ConversationImport", "the message before message {number} is not in the file"
+            )
+            raise _damaged(text.format(number=number))
     ordered = parents_first(messages)
     if len(ordered) != len(messages):
-        raise _damaged("its messages form a loop instead of a tree")
+        raise _damaged(
+            translate("ConversationImport", "its messages form a loop instead of a tree")
+        )
     if conversation.current_leaf_id is not None and conversation.current_leaf_id not in ids:
-        raise _damaged("the conversation's current message is not in the file")
+        raise _damaged(
+            translate("ConversationImport", "the conversation's current message is not in the file")
+        )
     return ordered
 
 
@@ -382,6 +441,10 @@ def _check_attachment_use(
     for number, message in enumerate(messages, 1):
         for sha256 in message.attachments:
             if sha256 not in listed:
-                raise _damaged(f"message {number} has an attachment that is not in the file")
+                text = translate(
+                    "ConversationImport",
+                    "message {number} has an attachment that is not in the file",
+                )
+                raise _damaged(text.format(number=number))
             used.add(sha256)
     return used

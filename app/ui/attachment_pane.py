@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QImage, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
@@ -27,11 +27,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.api.translation import translate
+
 THUMBNAIL_PX = 44
 CHIP_WIDTH = 210
 FPS_CHOICES = (0.5, 1.0, 2.0, 5.0, 10.0)
 RESOLUTIONS = ("default", "max")
 _GLYPHS = {"image": "▣", "audio": "♪", "video": "▶", "": "…"}
+
+
+def kind_name(kind: str) -> str:
+    """``"image"``, ``"audio"`` or ``"video"`` as words in the user's language."""
+    names = {
+        "image": translate("AttachmentPane", "image"),
+        "audio": translate("AttachmentPane", "audio"),
+        "video": translate("AttachmentPane", "video"),
+    }
+    return names.get(kind, kind)
 
 
 def clock_time(seconds: float) -> str:
@@ -194,7 +206,9 @@ class AttachmentChip(QFrame):
 
     def set_playing(self, playing: bool) -> None:
         self.play_button.setText("■" if playing else "▶")
-        self.play_button.setToolTip(self.tr("Stop") if playing else self.tr("Play"))
+        tip = self.tr("Stop") if playing else self.tr("Play")
+        self.play_button.setToolTip(tip)
+        self.play_button.setAccessibleName(tip)
 
     def set_progress(self, done: int, total: int) -> None:
         """Show encoding progress; hidden again once ``done`` reaches ``total``."""
@@ -223,6 +237,16 @@ class AttachmentPane(QScrollArea):
         self.setWidget(inner)
         self.chips: dict[int, AttachmentChip] = {}
         self.hide()
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Set the static texts in the current language."""
+        self.setAccessibleName(self.tr("Attachments"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     def add_chip(self, key: int, state: ChipState) -> AttachmentChip:
         chip = AttachmentChip(state, self.widget())
@@ -263,9 +287,8 @@ class OfferBar(QFrame):
         self.button = QToolButton(self)
         self.button.setObjectName("offerButton")
         self.close_button = QToolButton(self)
+        self.close_button.setObjectName("offerDismissButton")
         self.close_button.setText("\u00d7")
-        self.close_button.setToolTip(self.tr("Dismiss"))
-        self.close_button.setAccessibleName(self.tr("Dismiss"))
         self.close_button.setAutoRaise(True)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 4, 8, 4)
@@ -275,6 +298,17 @@ class OfferBar(QFrame):
         self.button.clicked.connect(self._accept)
         self.close_button.clicked.connect(self.hide)
         self.hide()
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Set the static texts in the current language (the offer's own come with it)."""
+        self.close_button.setToolTip(self.tr("Dismiss"))
+        self.close_button.setAccessibleName(self.tr("Dismiss"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     def offer(self, text: str, button: str) -> None:
         self.label.setText(text)

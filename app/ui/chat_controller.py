@@ -26,6 +26,7 @@ from app.api.events import (
     ToolCallDelta,
     Usage,
 )
+from app.api.translation import translate
 from app.core.catalogue import spec_for
 from app.core.chat_settings import ChatSettings, request_options
 from app.core.connection import Connection, NoApiKey
@@ -50,7 +51,7 @@ def describe_error(error: BaseException) -> str:
     """A sentence for the user; typed API errors already carry one."""
     if isinstance(error, errors.MimoError):
         return error.message
-    return f"Unexpected error: {type(error).__name__}"
+    return translate("ChatController", "Unexpected error: {name}").format(name=type(error).__name__)
 
 
 class NotSaved(Exception):
@@ -60,13 +61,15 @@ class NotSaved(Exception):
 def retry_reason(error: errors.MimoError) -> str:
     """Why a request is being sent again, in a few words."""
     if isinstance(error, errors.RateLimited):
-        return "Rate limited"
+        return translate("ChatController", "Rate limited")
     if isinstance(error, errors.ServerError):
-        return f"The server is busy or failed ({error.status})"
+        return translate("ChatController", "The server is busy or failed ({status})").format(
+            status=error.status
+        )
     if isinstance(error, errors.Timeout):
-        return "The server did not answer in time"
+        return translate("ChatController", "The server did not answer in time")
     if isinstance(error, errors.ConnectionFailed):
-        return "Could not connect"
+        return translate("ChatController", "Could not connect")
     return error.message
 
 
@@ -186,7 +189,9 @@ class ChatController(QObject):
         try:
             await saving
         except (OSError, sqlite3.Error, StoreError) as error:
-            self.notice.emit(f"The chat settings could not be saved: {error}")
+            self.notice.emit(
+                self.tr("The chat settings could not be saved: {error}").format(error=error)
+            )
 
     def send(self, text: str, attachments: Sequence[Attachment] = ()) -> bool:
         """Store the user's message and ask for a reply. False when busy or empty."""
@@ -256,7 +261,9 @@ class ChatController(QObject):
         try:
             conversation = await load_conversation(store, conv_id, at_message=message_id)
         except (OSError, sqlite3.Error) as error:
-            self.notice.emit(f"Could not switch to that version: {error}")
+            self.notice.emit(
+                self.tr("Could not switch to that version: {error}").format(error=error)
+            )
             return
         if conversation is not None and not self.busy and self.conversation.id == conv_id:
             self.load(conversation)
@@ -364,8 +371,8 @@ class ChatController(QObject):
         except (NotSaved, AttachmentUnavailable) as error:
             status, failure = Status.FAILED, str(error)
         except NoApiKey:
-            status, failure = Status.FAILED, "No API key is set."
-            self.authFailed.emit("Enter your MiMo API key to start chatting.")
+            status, failure = Status.FAILED, self.tr("No API key is set.")
+            self.authFailed.emit(self.tr("Enter your MiMo API key to start chatting."))
         except errors.AuthError as error:
             status, failure = Status.FAILED, error.message
             self.authFailed.emit(error.message)
@@ -432,7 +439,9 @@ class ChatController(QObject):
         try:
             await self._recorder.save_tool_result(self.conversation, message)
         except (OSError, sqlite3.Error, StoreError) as error:
-            self.notice.emit(f"A tool result could not be saved: {error}")
+            self.notice.emit(
+                self.tr("A tool result could not be saved: {error}").format(error=error)
+            )
 
     async def _save_before_sending(self, reply: Message) -> None:
         """Commit the user's message (and the empty reply) before any network traffic."""
@@ -445,7 +454,9 @@ class ChatController(QObject):
             await self._recorder.begin_reply(self.conversation, reply)
         except (OSError, sqlite3.Error) as error:
             raise NotSaved(
-                f"Your message could not be saved, so it was not sent: {error}"
+                self.tr("Your message could not be saved, so it was not sent: {error}").format(
+                    error=error
+                )
             ) from error
 
     def _report_saved(self, reply: Message) -> None:

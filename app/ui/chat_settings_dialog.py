@@ -42,6 +42,7 @@ from app.core.chat_settings import (
     delete_preset,
     has_thinking_switch,
     max_tokens_limit,
+    preset_label,
     preset_name_problem,
     user_presets,
 )
@@ -372,7 +373,7 @@ class ChatSettingsDialog(QDialog):
             for preset in self._presets:
                 text = preset.name
                 if preset.builtin:
-                    text = self.tr("{name} (built-in)").format(name=preset.name)
+                    text = self.tr("{name} (built-in)").format(name=preset_label(preset))
                 self.preset_combo.addItem(text, preset.name)
         finally:
             self.preset_combo.blockSignals(False)
@@ -423,7 +424,9 @@ class ChatSettingsDialog(QDialog):
             for spec in self._specs:
                 self.model_combo.addItem(spec.label, spec.id)
                 index = self.model_combo.count() - 1
-                self.model_combo.setItemData(index, spec.summary, Qt.ItemDataRole.ToolTipRole)
+                self.model_combo.setItemData(
+                    index, spec.summary_text(), Qt.ItemDataRole.ToolTipRole
+                )
         finally:
             self.model_combo.blockSignals(False)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeAlias
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from app.core.conversation import Message
@@ -63,10 +63,7 @@ class ChatView(QScrollArea):
         self._layout = QVBoxLayout(self._content)
         self._layout.setContentsMargins(16, 16, 16, 16)
         self._layout.setSpacing(10)
-        self.placeholder = QLabel(
-            self.tr("Ask MiMo anything.\nEnter sends, Shift+Enter starts a new line."),
-            self._content,
-        )
+        self.placeholder = QLabel(self._content)
         self.placeholder.setObjectName("placeholder")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._layout.addWidget(self.placeholder, 1)
@@ -98,6 +95,20 @@ class ChatView(QScrollArea):
         bar = self.verticalScrollBar()
         bar.valueChanged.connect(self._remember_position)
         bar.rangeChanged.connect(self._follow)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Set the static texts (again, after the language changed)."""
+        self.setAccessibleName(self.tr("Conversation"))
+        self.placeholder.setText(
+            self.tr("Ask MiMo anything.\nEnter sends, Shift+Enter starts a new line.")
+        )
+        self.earlier_button.setText(self.tr("Show earlier messages ({0})").format(self.offset))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     # -- building the conversation ------------------------------------------------
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import (
     QPalette,
     QTextBlock,
@@ -31,6 +31,7 @@ from PySide6.QtGui import (
     QTextFragment,
 )
 
+from app.api.translation import translate
 from app.ui import code_highlight
 from app.ui.markdown_stream import LIST_ITEM_RE, Fence, indent_width, opens_fence
 from app.ui.style import (
@@ -211,8 +212,8 @@ def _code_items(document: QTextDocument, markdown: str) -> list[_CodeItem]:
 def copy_link_label(copied: bool = False) -> str:
     """The Copy link's text: "Copy", or "Copied" for a moment after a click."""
     if copied:
-        return QCoreApplication.translate("CodeBlocks", "Copied")
-    return QCoreApplication.translate("CodeBlocks", "Copy")
+        return translate("CodeBlocks", "Copied")
+    return translate("CodeBlocks", "Copy")
 
 
 def copy_href(code: str) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, Qt, Signal
+from PySide6.QtCore import QEvent, QMimeData, Qt, Signal
 from PySide6.QtGui import QImage, QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -111,23 +111,17 @@ class Composer(QWidget):
         self.setObjectName("composer")
         self._busy = False
         self.edit = ComposerEdit(self)
-        self.edit.setPlaceholderText(self.tr("Message MiMo…"))
-        self.edit.setAccessibleName(self.tr("Message"))
         self.attach_button = QToolButton(self)
         self.attach_button.setObjectName("attachButton")
         self.attach_button.setText("+")
-        self.attach_button.setToolTip(self.tr("Attach images, audio or video (Ctrl+O)"))
-        self.attach_button.setAccessibleName(self.tr("Attach files"))
         self.attach_button.clicked.connect(self.attachRequested.emit)
         self.record_button = QToolButton(self)
         self.record_button.setObjectName("recordButton")
         self.record_button.setText("\u25cf")
         self.record_button.setCheckable(True)
-        self.record_button.setToolTip(self.tr("Record a voice question (Ctrl+Shift+R)"))
-        self.record_button.setAccessibleName(self.tr("Record a voice question"))
         self.record_button.clicked.connect(self.recordRequested.emit)
         self.recording_bar = RecordingBar(self)
-        self.button = QPushButton(self.tr("Send"), self)
+        self.button = QPushButton(self)
         self.button.setObjectName("sendButton")
         self.button.setDefault(False)
         self.button.setAutoDefault(False)
@@ -145,7 +139,22 @@ class Composer(QWidget):
         layout.addLayout(row)
         self.edit.submitted.connect(self._submit)
         self.button.clicked.connect(self._button_clicked)
-        self.set_busy(False)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Set the static texts in the current language."""
+        self.edit.setPlaceholderText(self.tr("Message MiMo…"))
+        self.edit.setAccessibleName(self.tr("Message"))
+        self.attach_button.setToolTip(self.tr("Attach images, audio or video (Ctrl+O)"))
+        self.attach_button.setAccessibleName(self.tr("Attach files"))
+        self.record_button.setToolTip(self.tr("Record a voice question (Ctrl+Shift+R)"))
+        self.record_button.setAccessibleName(self.tr("Record a voice question"))
+        self.set_busy(self._busy)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     @property
     def busy(self) -> bool:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import get_args
 
-from PySide6.QtCore import QCoreApplication
-
 from app.api.events import Usage
+from app.api.translation import translate
 from app.core.catalogue import PriceTable, spec_for
 from app.core.conversation import Conversation, Status
 from app.core.mcp_config import TOOL_SEPARATOR
@@ -23,9 +22,12 @@ FOCUS_CONTEXT = 2  # messages shown above one opened from search
 
 
 def interrupted_note() -> str:
-    return QCoreApplication.translate(
-        "ChatView", "Interrupted: the app stopped before this reply finished."
-    )
+    return translate("ChatView", "Interrupted: the app stopped before this reply finished.")
+
+
+def failed_note() -> str:
+    """The error shown under a saved reply that failed without a message."""
+    return translate("ChatView", "The reply failed.")
 
 
 def usage_summary(usage: Usage, model_id: str, prices: PriceTable) -> tuple[str, str]:
@@ -33,15 +35,23 @@ def usage_summary(usage: Usage, model_id: str, prices: PriceTable) -> tuple[str,
     cost = prices.cost_usd(
         model_id, usage.prompt_tokens, usage.cached_tokens, usage.completion_tokens
     )
-    short = f"{usage.prompt_tokens:,} in · {usage.completion_tokens:,} out"
+    prompt, cached = f"{usage.prompt_tokens:,}", f"{usage.cached_tokens:,}"
+    completion, reasoning = f"{usage.completion_tokens:,}", f"{usage.reasoning_tokens:,}"
+    short = translate("ChatView", "{prompt} in · {completion} out").format(
+        prompt=prompt, completion=completion
+    )
     if cost is not None:
         short += f" · ${cost:.4f}"
     lines = [
-        f"Input: {usage.prompt_tokens:,} tokens ({usage.cached_tokens:,} cached)",
-        f"Output: {usage.completion_tokens:,} tokens ({usage.reasoning_tokens:,} reasoning)",
+        translate("ChatView", "Input: {prompt} tokens ({cached} cached)").format(
+            prompt=prompt, cached=cached
+        ),
+        translate("ChatView", "Output: {completion} tokens ({reasoning} reasoning)").format(
+            completion=completion, reasoning=reasoning
+        ),
     ]
     if cost is not None:
-        lines.append(f"Cost: ${cost:.6f}")
+        lines.append(translate("ChatView", "Cost: ${cost}").format(cost=f"{cost:.6f}"))
     return short, "\n".join(lines)
 
 
@@ -114,7 +124,7 @@ def show_conversation(
     last = messages[-1] if messages else None
     if last is not None and last.role == "assistant":
         if last.status is Status.FAILED:
-            view.show_error(last.error or "The reply failed.", True)
+            view.show_error(last.error or failed_note(), True)
         elif last.status is Status.INTERRUPTED:
             view.show_error(interrupted_note(), True)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
-    QCoreApplication,
+    QDate,
     QLocale,
     QModelIndex,
     QPersistentModelIndex,
@@ -22,6 +22,7 @@ from PySide6.QtCore import (
     Signal,
 )
 
+from app.api.translation import translate
 from app.core.day_groups import DayGroup, GroupKind, day_group
 from app.core.store_records import ConversationRow
 
@@ -33,28 +34,26 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 def untitled() -> str:
-    return QCoreApplication.translate("HistoryModel", "New chat")
+    return translate("HistoryModel", "New chat")
 
 
 def group_title(group: DayGroup) -> str:
-    """The words of a heading, in the user's language."""
-
-    def tr(text: str) -> str:
-        return QCoreApplication.translate("HistoryModel", text)
-
+    """The words of a heading, in the user's language (months named by :class:`QLocale`)."""
     match group.kind:
         case GroupKind.PINNED:
-            return tr("Pinned")
+            return translate("HistoryModel", "Pinned")
         case GroupKind.TODAY:
-            return tr("Today")
+            return translate("HistoryModel", "Today")
         case GroupKind.YESTERDAY:
-            return tr("Yesterday")
+            return translate("HistoryModel", "Yesterday")
         case GroupKind.PREVIOUS_7_DAYS:
-            return tr("Previous 7 days")
+            return translate("HistoryModel", "Previous 7 days")
         case GroupKind.PREVIOUS_30_DAYS:
-            return tr("Previous 30 days")
+            return translate("HistoryModel", "Previous 30 days")
         case GroupKind.MONTH:
-            return f"{QLocale().standaloneMonthName(group.month)} {group.year}"
+            # A QDate format: "October 2026"; a translation orders it as its language does.
+            pattern = translate("HistoryModel", "MMMM yyyy")
+            return QLocale().toString(QDate(group.year, group.month, 1), pattern)
         case _:
             return str(group.year)
 
@@ -169,6 +168,11 @@ class HistoryModel(QAbstractListModel):
         if role == PINNED_ROLE:
             return item.pinned
         return None
+
+    def retranslate(self) -> None:
+        """Say again every heading and untitled row (the language changed)."""
+        if self._items:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._items) - 1, 0))
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if self.conversation_at(index) is None:

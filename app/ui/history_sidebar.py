@@ -7,7 +7,16 @@ context menu also pins and exports.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -95,7 +104,6 @@ class HistorySidebar(QFrame):
         self.model = HistoryModel(self)
         self.list = HistoryList(self)
         self.list.setObjectName("historyList")
-        self.list.setAccessibleName(self.tr("Conversations"))
         self.list.setModel(self.model)
         self.list.setItemDelegate(HistoryDelegate(self.list))
         self.list.setUniformItemSizes(True)
@@ -104,20 +112,18 @@ class HistorySidebar(QFrame):
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.new_chat_button = QPushButton(self.tr("New chat"), self)
+        self.new_chat_button = QPushButton(self)
         self.new_chat_button.setObjectName("sidebarNewChat")
-        self.search_button = QPushButton(self.tr("Search"), self)
+        self.search_button = QPushButton(self)
         self.search_button.setObjectName("sidebarSearch")
-        self.search_button.setToolTip(self.tr("Search every message (Ctrl+K)"))
-        self.new_chat_button.setToolTip(self.tr("Start a new chat (Ctrl+N)"))
-        self.empty_label = QLabel(self.tr("No conversations yet."), self)
+        self.empty_label = QLabel(self)
         self.empty_label.setObjectName("historyEmpty")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.undo_bar = QFrame(self)
         self.undo_bar.setObjectName("undoBar")
         self.undo_label = QLabel(self.undo_bar)
         self.undo_label.setWordWrap(True)
-        self.undo_button = QPushButton(self.tr("&Undo"), self.undo_bar)
+        self.undo_button = QPushButton(self.undo_bar)
         self.undo_button.setObjectName("undoButton")
         undo_layout = QHBoxLayout(self.undo_bar)
         undo_layout.setContentsMargins(8, 4, 8, 4)
@@ -148,15 +154,40 @@ class HistorySidebar(QFrame):
         self.model.renamed.connect(self.renameRequested)
         self.model.modelReset.connect(self._after_reset)
         self._current_id: str | None = None
+        self._deleted_title: str | None = None  # the title the Undo bar names
         self._after_reset()
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Set the static texts in the current language; say the headings again."""
+        self.list.setAccessibleName(self.tr("Conversations"))
+        self.new_chat_button.setText(self.tr("New chat"))
+        self.new_chat_button.setToolTip(self.tr("Start a new chat (Ctrl+N)"))
+        self.search_button.setText(self.tr("Search"))
+        self.search_button.setToolTip(self.tr("Search every message (Ctrl+K)"))
+        self.empty_label.setText(self.tr("No conversations yet."))
+        self.undo_button.setText(self.tr("&Undo"))
+        self.rename_action.setText(self.tr("&Rename"))
+        self.pin_action.setText(self.tr("&Pin"))
+        self.export_markdown_action.setText(self.tr("Export as &Markdown…"))
+        self.export_json_action.setText(self.tr("Export as &JSON…"))
+        self.delete_action.setText(self.tr("&Delete"))
+        if self._deleted_title is not None:
+            self._say_deleted(self._deleted_title)
+        self.model.retranslate()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     def _make_actions(self) -> None:
-        self.rename_action = QAction(self.tr("&Rename"), self)
+        self.rename_action = QAction(self)
         self.rename_action.setShortcut(QKeySequence(Qt.Key.Key_F2))
-        self.pin_action = QAction(self.tr("&Pin"), self)
-        self.export_markdown_action = QAction(self.tr("Export as &Markdown…"), self)
-        self.export_json_action = QAction(self.tr("Export as &JSON…"), self)
-        self.delete_action = QAction(self.tr("&Delete"), self)
+        self.pin_action = QAction(self)
+        self.export_markdown_action = QAction(self)
+        self.export_json_action = QAction(self)
+        self.delete_action = QAction(self)
         self.delete_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
         for action in (self.rename_action, self.delete_action):
             # The list handles these keys itself; the menu only shows them.
@@ -186,10 +217,16 @@ class HistorySidebar(QFrame):
 
     def show_deleted(self, title: str) -> None:
         """Offer Undo for a conversation just deleted."""
-        self.undo_label.setText(self.tr("Deleted “{0}”.").format(title or self.tr("New chat")))
+        self._deleted_title = title
+        self._say_deleted(title)
         self.undo_bar.show()
         self.undo_button.setEnabled(True)
         self._undo_timer.start()
+
+    def _say_deleted(self, title: str) -> None:
+        self.undo_label.setText(
+            self.tr("Deleted “{title}”.").format(title=title or self.tr("New chat"))
+        )
 
     def hide_undo(self) -> None:
         self._undo_timer.stop()

@@ -8,27 +8,42 @@ done in one place, :func:`app.ui.wiring.connect_signals`.
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QEvent, Qt, Signal
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMainWindow,
+    QPlainTextEdit,
     QSplitter,
+    QTextEdit,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from app.api.translation import translate
 from app.core.catalogue import CostSummary
+from app.core.settings import LANGUAGES, THEMES, Settings
 from app.ui.attachment_pane import AttachmentPane, OfferBar
 from app.ui.chat_view import ChatView
 from app.ui.composer import Composer, local_files
 from app.ui.history_sidebar import HistorySidebar
+from app.ui.i18n import LANGUAGE_NAMES
 from app.ui.model_picker import ModelPicker
 from app.ui.style import STYLE_SHEET
 from app.ui.tool_card import TOOL_CARD_QSS
@@ -45,18 +60,26 @@ def cost_text(summary: CostSummary) -> str:
     """The status-bar summary of a conversation's tokens and cost, every branch counted."""
     if not summary.replies:
         return ""
-    incoming = f"{summary.input_tokens:,} in"
+    incoming = translate("MainWindow", "{count} in").format(count=f"{summary.input_tokens:,}")
     if summary.cached_tokens:
-        incoming += f" ({summary.cached_tokens:,} cached)"
-    out = f"{summary.output_tokens:,} out"
+        incoming += translate("MainWindow", " ({count} cached)").format(
+            count=f"{summary.cached_tokens:,}"
+        )
+    out = translate("MainWindow", "{count} out").format(count=f"{summary.output_tokens:,}")
     if summary.reasoning_tokens:
-        out += f" ({summary.reasoning_tokens:,} reasoning)"
+        out += translate("MainWindow", " ({count} reasoning)").format(
+            count=f"{summary.reasoning_tokens:,}"
+        )
     parts = [incoming, out]
     if summary.cost_usd is not None:
         parts.append(f"${summary.cost_usd:.4f}")
     elif summary.priced_cost_usd:
-        parts.append(f"≥ ${summary.priced_cost_usd:.4f} (no price for some models)")
-    return "This chat: " + " · ".join(parts)
+        parts.append(
+            translate("MainWindow", "≥ {cost} (no price for some models)").format(
+                cost=f"${summary.priced_cost_usd:.4f}"
+            )
+        )
+    return translate("MainWindow", "This chat: {parts}").format(parts=" · ".join(parts))
 
 
 class MainWindow(QMainWindow):
@@ -65,10 +88,14 @@ class MainWindow(QMainWindow):
     Signals:
         closing(): the window is about to close (the app should shut down).
         filesDropped(list): local files were dropped anywhere on the window (``list[Path]``).
+        themeChosen(str): the user picked a theme (``system``/``light``/``dark``).
+        languageChosen(str): the user picked a language (``system``/``en``/``zh_CN``).
     """
 
     closing = Signal()
     filesDropped = Signal(list)
+    themeChosen = Signal(str)
+    languageChosen = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,17 +104,13 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APP_TITLE)
         self.resize(1180, 760)
         self.model_picker = ModelPicker(self)
-        self.thinking = QCheckBox(self.tr("&Thinking"), self)
+        self.thinking = QCheckBox(self)
         self.thinking.setObjectName("thinkingToggle")
-        self.thinking.setToolTip(self.tr("Let the model reason before it answers"))
         self.thinking.setTristate(False)
         top = QHBoxLayout()
         top.setContentsMargins(12, 8, 12, 4)
         self.settings_button = QToolButton(self)
         self.settings_button.setObjectName("chatSettingsButton")
-        self.settings_button.setText(self.tr("Settings…"))
-        self.settings_button.setToolTip(self.tr("Chat settings: system prompt, temperature…"))
-        self.settings_button.setAccessibleName(self.tr("Chat settings"))
         top.addWidget(self.model_picker, 1)
         top.addWidget(self.thinking)
         top.addWidget(self.settings_button)
@@ -117,6 +140,7 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([260, 920])
         self.setCentralWidget(self.splitter)
         self.tts_panel = TtsPanel(self)
+        self.tts_panel.setObjectName("speechDock")
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.tts_panel)
         self.tts_panel.hide()
         self.usage_label = QLabel(self)
@@ -128,6 +152,9 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.usage_label, 1)
         self.statusBar().addPermanentWidget(self.storage_warning)
         self._make_actions()
+        self._make_menus()
+        self._set_tab_order()
+        self.retranslate()
 
     @property
     def search_dialog(self) -> SearchDialog:
@@ -138,79 +165,243 @@ class MainWindow(QMainWindow):
             self._search_dialog = SearchDialog(self)
         return self._search_dialog
 
+    def _set_tab_order(self) -> None:
+        """Tab goes left to right: history, the model bar, the chat, the composer, speech."""
+        chain: list[QWidget] = [
+            self.sidebar.new_chat_button,
+            self.sidebar.search_button,
+            self.sidebar.list,
+            self.model_picker.combo,
+            self.thinking,
+            self.settings_button,
+            self.composer.attach_button,
+            self.composer.record_button,
+            self.composer.tools_button,
+            self.composer.edit,
+            self.composer.button,
+            self.tts_panel.text,
+        ]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
+
+    def _action(self, shortcut: QKeySequence | str | None = None) -> QAction:
+        action = QAction(self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        self.addAction(action)  # shortcuts work with the menu bar hidden too
+        return action
+
     def _make_actions(self) -> None:
-        self.new_chat_action = QAction(self.tr("&New chat"), self)
-        self.new_chat_action.setShortcut(QKeySequence.StandardKey.New)
-        self.chat_settings_action = QAction(self.tr("Chat &settings…"), self)
-        self.chat_settings_action.setShortcut(QKeySequence("Ctrl+Shift+,"))
-        self.prices_action = QAction(self.tr("&Prices…"), self)
-        self.tools_action = QAction(self.tr("&Tools and MCP servers…"), self)
-        self.auto_titles_action = QAction(self.tr("Name chats with MiMo-V2-&Flash"), self)
+        key = QKeySequence.StandardKey
+        self.new_chat_action = self._action(QKeySequence(key.New))
+        self.preferences_action = self._action(QKeySequence(key.Preferences))
+        if self.preferences_action.shortcut().isEmpty():
+            self.preferences_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.chat_settings_action = self._action("Ctrl+Shift+,")
+        self.prices_action = self._action()
+        self.tools_action = self._action()
+        self.network_action = self._action()
+        self.auto_titles_action = self._action()
         self.auto_titles_action.setCheckable(True)
+        self.key_action = self._action("Ctrl+Shift+K")
+        self.quit_action = self._action(QKeySequence(key.Quit))
+        self.send_action = self._action("Ctrl+Return")
+        self.send_action.triggered.connect(lambda: self.composer.edit.submitted.emit())
+        self.stop_action = self._action(QKeySequence(Qt.Key.Key_Escape))
+        self.stop_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.attach_action = self._action(QKeySequence(key.Open))
+        self.record_action = self._action("Ctrl+Shift+R")
+        self.speak_selection_action = self._action("Ctrl+Shift+L")
+        self.focus_composer_action = self._action("Ctrl+L")
+        self.focus_composer_action.triggered.connect(self.focus_composer)
+        self.switch_model_action = self._action("Ctrl+M")
+        self.switch_model_action.triggered.connect(self.open_model_list)
+        self.model_actions = [self._action(f"Ctrl+{n}") for n in range(1, 10)]
+        for index, action in enumerate(self.model_actions):
+            action.triggered.connect(lambda _=False, i=index: self.choose_model(i))
+        self.search_action = self._action("Ctrl+K")
+        self.toggle_sidebar_action = self._action("Ctrl+Shift+H")
+        self.toggle_sidebar_action.setCheckable(True)
+        self.toggle_sidebar_action.setChecked(True)
+        self.toggle_sidebar_action.toggled.connect(self.sidebar.setVisible)
+        self.speech_panel_action = self.tts_panel.toggleViewAction()
+        self.speech_panel_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        self.auto_read_action = self._action()
+        self.auto_read_action.setCheckable(True)
+        self.undo_delete_action = self._action(QKeySequence(key.Undo))
+        self.undo_delete_action.setEnabled(False)
+        self.export_markdown_action = self._action()
+        self.export_json_action = self._action()
+        self.import_action = self._action("Ctrl+Shift+O")
+        self.shortcuts_action = self._action(QKeySequence(key.HelpContents))
+        self.about_action = self._action()
+        self.theme_group = QActionGroup(self)
+        self.theme_actions = {name: self._choice(self.theme_group, name) for name in THEMES}
+        self.theme_group.triggered.connect(lambda a: self.themeChosen.emit(a.data()))
+        self.language_group = QActionGroup(self)
+        self.language_actions = {
+            name: self._choice(self.language_group, name) for name in LANGUAGES
+        }
+        self.language_group.triggered.connect(lambda a: self.languageChosen.emit(a.data()))
+
+    def _choice(self, group: QActionGroup, value: str) -> QAction:
+        action = QAction(self)
+        action.setCheckable(True)
+        action.setData(value)
+        group.addAction(action)
+        return action
+
+    def _make_menus(self) -> None:
+        bar = self.menuBar()
+        self.file_menu = bar.addMenu("")
+        self.file_menu.addAction(self.new_chat_action)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.import_action)
+        self.file_menu.addAction(self.export_markdown_action)
+        self.file_menu.addAction(self.export_json_action)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.quit_action)
+        self.edit_menu = bar.addMenu("")
+        self.edit_menu.addAction(self.undo_delete_action)
+        self.edit_menu.addAction(self.search_action)
+        self.chat_menu = bar.addMenu("")
+        for action in (
+            self.send_action,
+            self.stop_action,
+            self.attach_action,
+            self.record_action,
+            self.speak_selection_action,
+            self.focus_composer_action,
+            self.switch_model_action,
+        ):
+            self.chat_menu.addAction(action)
+        self.chat_menu.addSeparator()
+        self.chat_menu.addAction(self.chat_settings_action)
+        self.view_menu = bar.addMenu("")
+        self.view_menu.addAction(self.toggle_sidebar_action)
+        self.view_menu.addAction(self.speech_panel_action)
+        self.view_menu.addSeparator()
+        self.theme_menu = self.view_menu.addMenu("")
+        self.theme_menu.addActions(list(self.theme_actions.values()))
+        self.settings_menu = bar.addMenu("")
+        self.settings_menu.addAction(self.preferences_action)
+        self.settings_menu.addSeparator()
+        self.settings_menu.addAction(self.key_action)
+        self.settings_menu.addAction(self.network_action)
+        self.settings_menu.addAction(self.tools_action)
+        self.settings_menu.addAction(self.prices_action)
+        self.language_menu = self.settings_menu.addMenu("")
+        self.language_menu.addActions(list(self.language_actions.values()))
+        self.settings_menu.addSeparator()
+        self.settings_menu.addAction(self.auto_titles_action)
+        self.settings_menu.addAction(self.auto_read_action)
+        self.help_menu = bar.addMenu("")
+        self.help_menu.addAction(self.shortcuts_action)
+        self.help_menu.addAction(self.about_action)
+
+    def retranslate(self) -> None:
+        """Set every static text in the current language (also on a language switch)."""
+        self.thinking.setText(self.tr("&Thinking"))
+        self.thinking.setToolTip(self.tr("Let the model reason before it answers"))
+        self.settings_button.setText(self.tr("Settings…"))
+        self.settings_button.setToolTip(self.tr("Chat settings: system prompt, temperature…"))
+        self.settings_button.setAccessibleName(self.tr("Chat settings"))
+        self.tts_panel.setWindowTitle(self.tr("Speech"))
+        self.storage_warning.setText(self.tr("⚠ Key stored in a file"))
+        texts = {
+            self.new_chat_action: self.tr("&New chat"),
+            self.preferences_action: self.tr("&Preferences…"),
+            self.chat_settings_action: self.tr("Chat &settings…"),
+            self.prices_action: self.tr("P&rices…"),
+            self.tools_action: self.tr("&Tools and MCP servers…"),
+            self.network_action: self.tr("&Network…"),
+            self.auto_titles_action: self.tr("Name chats with MiMo-V2-&Flash"),
+            self.key_action: self.tr("API &keys…"),
+            self.quit_action: self.tr("&Quit"),
+            self.send_action: self.tr("Se&nd"),
+            self.stop_action: self.tr("&Stop reply"),
+            self.attach_action: self.tr("&Attach files…"),
+            self.record_action: self.tr("&Record a voice question"),
+            self.speak_selection_action: self.tr("Speak the se&lection"),
+            self.focus_composer_action: self.tr("&Focus composer"),
+            self.switch_model_action: self.tr("Switch &model…"),
+            self.search_action: self.tr("&Search conversations…"),
+            self.toggle_sidebar_action: self.tr("Show &history"),
+            self.speech_panel_action: self.tr("Show s&peech panel"),
+            self.auto_read_action: self.tr("&Read replies aloud"),
+            self.undo_delete_action: self.tr("&Undo delete"),
+            self.export_markdown_action: self.tr("Export chat as &Markdown…"),
+            self.export_json_action: self.tr("Export chat as &JSON…"),
+            self.import_action: self.tr("&Import chat…"),
+            self.shortcuts_action: self.tr("&Keyboard shortcuts"),
+            self.about_action: self.tr("&About MiMo Desktop"),
+            self.theme_actions["system"]: self.tr("Follow the &system"),
+            self.theme_actions["light"]: self.tr("&Light"),
+            self.theme_actions["dark"]: self.tr("&Dark"),
+            self.language_actions["system"]: self.tr("Follow the &system"),
+        }
+        for action, text in texts.items():
+            action.setText(text)
+        for index, action in enumerate(self.model_actions):
+            action.setText(self.tr("Use model {number}").format(number=index + 1))
+        for code, name in LANGUAGE_NAMES.items():
+            self.language_actions[code].setText(name)  # each in its own language
         self.auto_titles_action.setToolTip(
             self.tr("After a chat's first reply, ask Flash for a short title (a small cost)")
         )
-        self.key_action = QAction(self.tr("API &key…"), self)
-        self.key_action.setShortcut(QKeySequence("Ctrl+Shift+K"))
-        self.quit_action = QAction(self.tr("&Quit"), self)
-        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        self.stop_action = QAction(self.tr("&Stop reply"), self)
-        self.stop_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
-        self.stop_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        self.attach_action = QAction(self.tr("&Attach files…"), self)
-        self.attach_action.setShortcut(QKeySequence.StandardKey.Open)
-        self.record_action = QAction(self.tr("&Record a voice question"), self)
-        self.record_action.setShortcut(QKeySequence("Ctrl+Shift+R"))
-        self.focus_composer_action = QAction(self.tr("&Focus composer"), self)
-        self.focus_composer_action.setShortcut(QKeySequence("Ctrl+L"))
-        self.focus_composer_action.triggered.connect(lambda: self.composer.edit.setFocus())
-        self.search_action = QAction(self.tr("&Search conversations…"), self)
-        self.search_action.setShortcut(QKeySequence("Ctrl+K"))
-        self.toggle_sidebar_action = QAction(self.tr("Show &history"), self)
-        self.toggle_sidebar_action.setCheckable(True)
-        self.toggle_sidebar_action.setChecked(True)
-        self.toggle_sidebar_action.setShortcut(QKeySequence("Ctrl+Shift+H"))
-        self.toggle_sidebar_action.toggled.connect(self.sidebar.setVisible)
-        self.speech_panel_action = self.tts_panel.toggleViewAction()
-        self.speech_panel_action.setText(self.tr("Show s&peech panel"))
-        self.speech_panel_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
-        self.auto_read_action = QAction(self.tr("&Read replies aloud"), self)
-        self.auto_read_action.setCheckable(True)
         self.auto_read_action.setToolTip(self.tr("Speak each reply while it streams in"))
-        self.undo_delete_action = QAction(self.tr("&Undo delete"), self)
-        self.undo_delete_action.setShortcut(QKeySequence.StandardKey.Undo)
-        self.undo_delete_action.setEnabled(False)
-        self.export_markdown_action = QAction(self.tr("Export chat as &Markdown…"), self)
-        self.export_json_action = QAction(self.tr("Export chat as &JSON…"), self)
-        self.import_action = QAction(self.tr("&Import chat…"), self)
-        self.import_action.setShortcut(QKeySequence("Ctrl+Shift+O"))
-        file_menu = self.menuBar().addMenu(self.tr("&File"))
-        file_menu.addAction(self.new_chat_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.import_action)
-        file_menu.addAction(self.export_markdown_action)
-        file_menu.addAction(self.export_json_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
-        edit_menu = self.menuBar().addMenu(self.tr("&Edit"))
-        edit_menu.addAction(self.undo_delete_action)
-        edit_menu.addAction(self.search_action)
-        chat_menu = self.menuBar().addMenu(self.tr("&Chat"))
-        chat_menu.addAction(self.stop_action)
-        chat_menu.addAction(self.attach_action)
-        chat_menu.addAction(self.record_action)
-        chat_menu.addAction(self.focus_composer_action)
-        chat_menu.addSeparator()
-        chat_menu.addAction(self.chat_settings_action)
-        view_menu = self.menuBar().addMenu(self.tr("&View"))
-        view_menu.addAction(self.toggle_sidebar_action)
-        view_menu.addAction(self.speech_panel_action)
-        settings_menu = self.menuBar().addMenu(self.tr("&Settings"))
-        settings_menu.addAction(self.key_action)
-        settings_menu.addAction(self.tools_action)
-        settings_menu.addAction(self.prices_action)
-        settings_menu.addAction(self.auto_titles_action)
-        settings_menu.addAction(self.auto_read_action)
+        self.speak_selection_action.setToolTip(
+            self.tr("Read the selected text aloud with the speech panel's voice")
+        )
+        menus = {
+            self.file_menu: self.tr("&File"),
+            self.edit_menu: self.tr("&Edit"),
+            self.chat_menu: self.tr("&Chat"),
+            self.view_menu: self.tr("&View"),
+            self.theme_menu: self.tr("&Theme"),
+            self.settings_menu: self.tr("&Settings"),
+            self.language_menu: self.tr("&Language"),
+            self.help_menu: self.tr("&Help"),
+        }
+        for menu, title in menus.items():
+            menu.setTitle(title)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def focus_composer(self) -> None:
+        self.composer.edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def open_model_list(self) -> None:
+        combo = self.model_picker.combo
+        combo.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        combo.showPopup()
+
+    def choose_model(self, index: int) -> None:
+        """Pick the ``index``-th model of the picker (Ctrl+1 … Ctrl+9)."""
+        if index < self.model_picker.combo.count():
+            self.model_picker.combo.setCurrentIndex(index)
+
+    def show_theme_choice(self, choice: str) -> None:
+        """Tick ``choice`` in View > Theme (no signal)."""
+        action = self.theme_actions.get(choice) or self.theme_actions["system"]
+        action.setChecked(True)
+
+    def show_language_choice(self, choice: str) -> None:
+        """Tick ``choice`` in Settings > Language (no signal)."""
+        action = self.language_actions.get(choice) or self.language_actions["system"]
+        action.setChecked(True)
+
+    def selected_text(self) -> str:
+        """The text selected where the keyboard focus is (a reply, the composer, a field)."""
+        widget = QApplication.focusWidget()
+        if isinstance(widget, QTextEdit | QPlainTextEdit):
+            return widget.textCursor().selectedText().replace("\u2029", "\n")
+        if isinstance(widget, QLabel | QLineEdit):
+            return widget.selectedText()
+        return ""
 
     def show_status(self, text: str) -> None:
         """A passing message in the status bar (it goes after a few seconds)."""
@@ -220,9 +411,29 @@ class MainWindow(QMainWindow):
         self.usage_label.setText(cost_text(summary))
 
     def show_storage_warning(self, text: str) -> None:
-        self.storage_warning.setText(self.tr("⚠ Key stored in a file"))
         self.storage_warning.setToolTip(text)
         self.storage_warning.show()
+
+    def restore_layout(self, state: str | None, splitter: str | None, sidebar: bool) -> None:
+        """Put docks, the sidebar's width and its visibility back as they were."""
+        if state:
+            self.restoreState(QByteArray.fromBase64(state.encode()))
+        if splitter:
+            self.splitter.restoreState(QByteArray.fromBase64(splitter.encode()))
+        self.toggle_sidebar_action.setChecked(sidebar)
+
+    def layout_state(self) -> dict[str, str | bool]:
+        """The geometry, dock and splitter state to save (see :meth:`restore_layout`)."""
+
+        def encoded(data: QByteArray) -> str:
+            return bytes(data.toBase64().data()).decode("ascii")
+
+        return {
+            "window_geometry": encoded(self.saveGeometry()),
+            "window_state": encoded(self.saveState()),
+            "splitter_state": encoded(self.splitter.saveState()),
+            "sidebar_visible": self.toggle_sidebar_action.isChecked(),
+        }
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if local_files(event.mimeData()):
@@ -239,9 +450,10 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
-def window_at(geometry: str | None) -> MainWindow:
-    """A new main window at its saved size and place (``geometry``: base64 of Qt's bytes)."""
+def window_at(settings: Settings) -> MainWindow:
+    """A new main window laid out as it was left (size, place, docks, sidebar)."""
     window = MainWindow()
-    if geometry:
-        window.restoreGeometry(QByteArray.fromBase64(geometry.encode()))
+    if settings.window_geometry:
+        window.restoreGeometry(QByteArray.fromBase64(settings.window_geometry.encode()))
+    window.restore_layout(settings.window_state, settings.splitter_state, settings.sidebar_visible)
     return window

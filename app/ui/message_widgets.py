@@ -282,6 +282,7 @@ class AssistantBubble(BranchHolder, QFrame):
         self._saved_reasoning = ""  # a saved reply's reasoning, until it is unfolded
         self.body = MarkdownView(self)
         self.body.setObjectName("answer")
+        self.body.setAccessibleName(self.tr("Reply"))
         self.status = QLabel(self)
         self.status.setObjectName("replyStatus")
         self.status.setWordWrap(True)
@@ -321,6 +322,7 @@ class AssistantBubble(BranchHolder, QFrame):
         if self._reasoning is None:
             self._reasoning = MarkdownView(self)
             self._reasoning.setObjectName("reasoning")
+            self._reasoning.setAccessibleName(self.tr("Reasoning"))
             self._reasoning.hide()
             self._layout.insertWidget(self._layout.indexOf(self.body), self._reasoning)
             if self._saved_reasoning:

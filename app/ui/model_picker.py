@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
 
 from app.core.catalogue import ModelSpec, spec_for
@@ -26,19 +26,33 @@ class ModelPicker(QWidget):
         self.setObjectName("modelPicker")
         self.combo = QComboBox(self)
         self.combo.setObjectName("modelCombo")
-        self.combo.setAccessibleName(self.tr("Model"))
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.capabilities = QLabel(self)
         self.capabilities.setObjectName("modelCapabilities")
-        label = QLabel(self.tr("&Model:"), self)
-        label.setBuddy(self.combo)
+        self.label = QLabel(self)
+        self.label.setObjectName("modelLabel")
+        self.label.setBuddy(self.combo)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(label)
+        layout.addWidget(self.label)
         layout.addWidget(self.combo)
         layout.addWidget(self.capabilities, 1)
         self._specs: list[ModelSpec] = []
         self.combo.currentIndexChanged.connect(self._index_changed)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Set the texts (again, after the language changed): labels and descriptions."""
+        self.combo.setAccessibleName(self.tr("Model"))
+        self.label.setText(self.tr("&Model:"))
+        for index, spec in enumerate(self._specs):
+            self.combo.setItemData(index, spec.summary_text(), Qt.ItemDataRole.ToolTipRole)
+        self._show_capabilities()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     def specs(self) -> list[ModelSpec]:
         """The models offered, in order."""
@@ -61,7 +75,7 @@ class ModelPicker(QWidget):
             for spec in specs:
                 self.combo.addItem(spec.label, spec.id)
                 index = self.combo.count() - 1
-                self.combo.setItemData(index, spec.summary, Qt.ItemDataRole.ToolTipRole)
+                self.combo.setItemData(index, spec.summary_text(), Qt.ItemDataRole.ToolTipRole)
             ids = [spec.id for spec in specs]
             self.combo.setCurrentIndex(ids.index(current) if current in ids else 0)
         finally:
@@ -84,6 +98,6 @@ class ModelPicker(QWidget):
         if 0 <= index < len(self._specs):
             spec = self._specs[index]
             self.capabilities.setText(spec.capability_text())
-            self.combo.setToolTip(spec.summary)
+            self.combo.setToolTip(spec.summary_text())
         else:
             self.capabilities.clear()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
@@ -32,13 +32,10 @@ class RecordingBar(QFrame):
         self.level.setRange(0, 100)
         self.level.setTextVisible(False)
         self.level.setFixedHeight(6)
-        self.level.setAccessibleName(self.tr("Microphone level"))
-        self.attach_button = QPushButton(self.tr("Attach"), self)
+        self.attach_button = QPushButton(self)
         self.attach_button.setObjectName("recordingAttachButton")
-        self.attach_button.setToolTip(self.tr("Stop recording and attach it to the message"))
-        self.cancel_button = QPushButton(self.tr("Cancel"), self)
+        self.cancel_button = QPushButton(self)
         self.cancel_button.setObjectName("recordingCancelButton")
-        self.cancel_button.setToolTip(self.tr("Throw the recording away (Esc)"))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 4, 12, 4)
         layout.addWidget(dot)
@@ -51,10 +48,26 @@ class RecordingBar(QFrame):
         self._escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         self._escape.setContext(Qt.ShortcutContext.WindowShortcut)
         self._escape.activated.connect(self.cancelRequested)
-        self.set_elapsed(0)
+        self._elapsed_ms = 0
         self.hide()
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Set the static texts (and the time line) in the current language."""
+        self.level.setAccessibleName(self.tr("Microphone level"))
+        self.attach_button.setText(self.tr("Attach"))
+        self.attach_button.setToolTip(self.tr("Stop recording and attach it to the message"))
+        self.cancel_button.setText(self.tr("Cancel"))
+        self.cancel_button.setToolTip(self.tr("Throw the recording away (Esc)"))
+        self.set_elapsed(self._elapsed_ms)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     def set_elapsed(self, ms: int) -> None:
+        self._elapsed_ms = ms
         elapsed = clock_time(ms // 1000)  # whole seconds so far, as a stopwatch shows them
         self.time.setText(self.tr("Recording {time}").format(time=elapsed))
 

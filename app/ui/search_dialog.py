@@ -169,7 +169,8 @@ class SearchDialog(QDialog):
         for hit in hits:
             item = QListWidgetItem(snippet_html(hit, untitled))
             item.setData(HIT_ROLE, (hit.conversation_id, hit.message_id or ""))
-            item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{hit.title}: {hit.snippet}")
+            spoken = f"{hit.title or untitled}: {hit.snippet}"
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, spoken)
             self.results.addItem(item)
         if hits:
             self.results.setCurrentRow(0)
@@ -177,8 +178,10 @@ class SearchDialog(QDialog):
             self._show_status("")
         elif not hits:
             self._show_status(self.tr("No matches."))
+        elif len(hits) == 1:
+            self._show_status(self.tr("1 match"))
         else:
-            self._show_status(self.tr("{0} matches").format(len(hits)))
+            self._show_status(self.tr("%n matches", "", len(hits)))
 
     def _show_status(self, text: str) -> None:
         self.status.setText(text or self.tr("Enter opens the selected match."))

@@ -80,7 +80,10 @@ def format_seconds(seconds: float) -> str:
 
 
 def short_name(name: str, title: str, source: str) -> str:
-    """A tool's title, or its name without the ``server__`` prefix of MCP tools."""
+    """A tool's title (a built-in's in the user's language), or its name without the
+    ``server__`` prefix of MCP tools."""
+    if title and source == BUILTIN_SOURCE:
+        title = shown_text(title)
     prefix = f"{source}{TOOL_SEPARATOR}"
     if title or source == BUILTIN_SOURCE or not name.startswith(prefix):
         return title or name
@@ -89,6 +92,8 @@ def short_name(name: str, title: str, source: str) -> str:
 
 def spec_label(spec: ToolSpec) -> str:
     """A listed tool's short name: its title, its own name on its server, or its name."""
+    if spec.title and spec.source == BUILTIN_SOURCE:
+        return shown_text(spec.title)
     return spec.title or spec.remote_name or short_name(spec.name, "", spec.source)
 
 
@@ -415,3 +420,11 @@ class ToolCallCard(QFrame):
         denied = consent is Consent.DENY
         self._set_state("decided", self.tr("Denied") if denied else self.tr("Allowed"))
         self.decided.emit(consent.value)
+
+
+def shown_text(text: str) -> str:
+    """:func:`app.core.builtin_tools.shown_text`, imported on first use: this module
+    loads before the window's first paint, the built-in tools (~10 ms) need not."""
+    from app.core.builtin_tools import shown_text
+
+    return shown_text(text)

@@ -16,7 +16,7 @@ from PySide6.QtGui import QAction, QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import QMenu, QStyle, QToolButton, QWidget
 
 from app.core.tool_types import BUILTIN_SOURCE, ToolSpec
-from app.ui.tool_card import spec_label
+from app.ui.tool_card import shown_text, spec_label
 
 ERROR_CHARS = 90
 
@@ -51,23 +51,37 @@ class ToolsButton(QToolButton):
         self.setObjectName("toolsButton")
         self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.setToolTip(self.tr("Choose the tools the model may call"))
         self.tools_menu = QMenu(self)
         self.tools_menu.setObjectName("toolsMenu")
-        self.tools_menu.setAccessibleName(self.tr("Tools"))
         self.tools_menu.setToolTipsVisible(True)
         self.tools_menu.installEventFilter(self)
         self.setMenu(self.tools_menu)
         self._specs: list[ToolSpec] = []
+        self._errors: dict[str, str] = {}
         self._actions: dict[str, QAction] = {}
         self._unlisted: list[str] = []
-        self.all_on = QAction(self.tr("Turn all on"), self)
-        self.all_off = QAction(self.tr("Turn all off"), self)
-        self.settings_action = QAction(self.tr("Tool settings…"), self)
+        self.all_on = QAction(self)
+        self.all_off = QAction(self)
+        self.settings_action = QAction(self)
         self.all_on.triggered.connect(lambda: self._set_all(True))
         self.all_off.triggered.connect(lambda: self._set_all(False))
         self.settings_action.triggered.connect(self.settingsRequested)
-        self.set_tools([], [])
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Set the static texts (again, after the language changed) and rebuild the menu."""
+        self.setToolTip(self.tr("Choose the tools the model may call"))
+        self.tools_menu.setAccessibleName(self.tr("Tools"))
+        self.tools_menu.setTitle(self.tr("Tools"))
+        self.all_on.setText(self.tr("Turn all on"))
+        self.all_off.setText(self.tr("Turn all off"))
+        self.settings_action.setText(self.tr("Tool settings…"))
+        self.set_tools(self._specs, self.enabled(), self._errors)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     # -- public -----------------------------------------------------------------------
 
@@ -90,7 +104,7 @@ class ToolsButton(QToolButton):
         menu = self.tools_menu
         menu.clear()
         self._actions = {}
-        failures = dict(errors or {})
+        failures = self._errors = dict(errors or {})
         for source in self._sources(failures):
             label = self.tr("Built-in") if source == BUILTIN_SOURCE else source
             if any(spec.source == source for spec in self._specs):
@@ -165,7 +179,8 @@ class ToolsButton(QToolButton):
         action.setCheckable(True)
         action.setChecked(checked)
         action.setData(spec.name)
-        action.setToolTip(_short(spec.description, 300) or spec.name)
+        description = shown_text(spec.description) if spec.source == BUILTIN_SOURCE else ""
+        action.setToolTip(_short(description or spec.description, 300) or spec.name)
         action.triggered.connect(self._toggled)
         self._actions[spec.name] = action
         return action

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.mcp_config import TOOL_SEPARATOR, McpServerConfig
-from app.core.tool_types import ToolSpec
+from app.core.tool_types import ToolSpec, shown_message
 from app.ui.mcp_server_form import McpServerDialog, ServerList
 from app.ui.tasks import TaskSet
 from app.ui.tool_card import spec_label
@@ -309,7 +309,7 @@ class ToolsSettingsDialog(QDialog):
         except asyncio.CancelledError:
             raise
         except Exception as error:  # whatever the server did, it is the answer to show
-            reason = str(error) or type(error).__name__
+            reason = shown_message(error)
             text = self.tr("{name} failed: {reason}").format(name=server.name, reason=reason)
             failed = True
         else:

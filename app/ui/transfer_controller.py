@@ -15,6 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QStandardPaths, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from app.api.translation import translate
 from app.core.store_async import AsyncStore
 from app.core.store_records import StoreError
 from app.core.transfer_files import ExportKind, export_to_file, import_from_file
@@ -24,10 +25,6 @@ from app.ui.tasks import TaskSet
 log = logging.getLogger(__name__)
 
 SUFFIXES: dict[str, str] = {"markdown": ".md", "json": ".json"}
-FILTERS: dict[str, str] = {
-    "markdown": "Markdown (*.md)",
-    "json": "MiMo Desktop conversation (*.json)",
-}
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
@@ -35,6 +32,13 @@ def file_name_for(title: str, kind: str) -> str:
     """A file name made from a conversation title: safe on every platform, not too long."""
     stem = " ".join(_UNSAFE.sub(" ", title).split()).strip(". ")[:80] or "conversation"
     return stem + SUFFIXES[kind]
+
+
+def name_filter(kind: str) -> str:
+    """The file dialog's filter for an export ``kind``, in the user's language."""
+    if kind == "markdown":
+        return translate("TransferController", "Markdown (*.md)")
+    return translate("TransferController", "MiMo Desktop conversation (*.json)")
 
 
 def documents_folder() -> Path:
@@ -53,13 +57,15 @@ def file_dialog(parent: QWidget, *, saving: bool, kind: str, suggested: str = ""
     dialog.setFileMode(
         QFileDialog.FileMode.AnyFile if saving else QFileDialog.FileMode.ExistingFile
     )
-    dialog.setNameFilter(FILTERS[kind])
+    dialog.setNameFilter(name_filter(kind))
     dialog.setDefaultSuffix(SUFFIXES[kind].lstrip("."))
     dialog.setDirectory(str(documents_folder()))
     if suggested:
         dialog.selectFile(suggested)
     dialog.setWindowTitle(
-        parent.tr("Export conversation") if saving else parent.tr("Import conversation")
+        translate("TransferController", "Export conversation")
+        if saving
+        else translate("TransferController", "Import conversation")
     )
     return dialog
 
@@ -80,14 +86,15 @@ def media_file_dialog(parent: QWidget) -> QFileDialog:
     dialog.setObjectName("attachDialog")
     dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
     dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
+    media = translate("TransferController", "Images, audio and video ({patterns})")
     dialog.setNameFilters(
         [
-            parent.tr("Images, audio and video ({0})").format(MEDIA_PATTERNS),
-            parent.tr("All files (*)"),
+            media.format(patterns=MEDIA_PATTERNS),
+            translate("TransferController", "All files (*)"),
         ]
     )
     dialog.setDirectory(str(documents_folder()))
-    dialog.setWindowTitle(parent.tr("Attach files"))
+    dialog.setWindowTitle(translate("TransferController", "Attach files"))
     return dialog
 
 
@@ -132,7 +139,8 @@ class TransferController(QObject):
             await export_to_file(store, conv_id, path, kind)
         except (OSError, sqlite3.Error, StoreError) as error:
             log.warning("Export to %s failed: %s", path, error)
-            self.failed.emit(self.tr("Could not export to {0}: {1}").format(path, _reason(error)))
+            text = self.tr("Could not export to {path}: {reason}")
+            self.failed.emit(text.format(path=path, reason=_reason(error)))
             return
         self.exported.emit(str(path))
 
@@ -140,11 +148,13 @@ class TransferController(QObject):
         try:
             conv_id = await import_from_file(store, path)
         except ImportFormatError as error:
-            self.failed.emit(self.tr("Could not import {0}: {1}").format(path.name, error))
+            text = self.tr("Could not import {name}: {reason}")
+            self.failed.emit(text.format(name=path.name, reason=error))
             return
         except (OSError, sqlite3.Error, StoreError) as error:
             log.warning("Import of %s failed: %s", path, error)
-            self.failed.emit(self.tr("Could not import {0}: {1}").format(path.name, _reason(error)))
+            text = self.tr("Could not import {name}: {reason}")
+            self.failed.emit(text.format(name=path.name, reason=_reason(error)))
             return
         self.imported.emit(conv_id)
 

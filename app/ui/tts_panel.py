@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import replace
 
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -37,6 +37,7 @@ from app.api.speech_request import (
     AudioFormat,
     SpeechRequest,
 )
+from app.api.translation import translate
 from app.audio.backend import OutputDevice
 
 _ERROR_STYLE = "color: #b91c1c;"
@@ -44,6 +45,43 @@ _INFO_STYLE = "color: palette(mid);"
 _UNUSABLE_TTS = ("voiceclone", "voicedesign")  # these need a voice sample or description
 HISTORY = 60  # bars in the level meter
 _BAR_GAP = 1.0
+STYLE_TAGS = ("", "Happy", "Sad", "Whisper", "Excited", "Calm")
+"""The style presets' tags, as the API takes them ("" for none)."""
+FORMATS = ("pcm16", "wav", "mp3")
+
+
+def voice_name(voice: str) -> str:
+    """The name of a built-in voice in the user's language; other voices by their id."""
+
+    names = {
+        "mimo_default": translate("TtsPanel", "MiMo default"),
+        "default_zh": translate("TtsPanel", "Chinese"),
+        "default_en": translate("TtsPanel", "English"),
+    }
+    return names.get(voice, voice)
+
+
+def style_name(tag: str) -> str:
+    """The name of a style preset (its tag as sent to the API) in the user's language."""
+    names = {
+        "": translate("TtsPanel", "Neutral"),
+        "Happy": translate("TtsPanel", "Happy"),
+        "Sad": translate("TtsPanel", "Sad"),
+        "Whisper": translate("TtsPanel", "Whisper"),
+        "Excited": translate("TtsPanel", "Excited"),
+        "Calm": translate("TtsPanel", "Calm"),
+    }
+    return names.get(tag, tag)
+
+
+def format_name(audio_format: str) -> str:
+    """What a speech format choice is called in the user's language."""
+    names = {
+        "pcm16": translate("TtsPanel", "PCM, streamed (starts at once)"),
+        "wav": translate("TtsPanel", "WAV file"),
+        "mp3": translate("TtsPanel", "MP3 file"),
+    }
+    return names.get(audio_format, audio_format)
 
 
 class LevelMeter(QWidget):
@@ -56,8 +94,7 @@ class LevelMeter(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("levelMeter")
-        self.setAccessibleName(self.tr("Output level"))
+        self.setObjectName("levelMeter")  # the panel names it (and renames it)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self._levels: deque[float] = deque(maxlen=HISTORY)
 
@@ -139,7 +176,7 @@ class TtsPanel(QDockWidget):
     devicesWanted = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(self.tr("Speech"), parent)
+        super().__init__(parent)
         self.setObjectName("speechDock")
         self.setAllowedAreas(
             Qt.DockWidgetArea.RightDockWidgetArea | Qt.DockWidgetArea.LeftDockWidgetArea
@@ -148,60 +185,41 @@ class TtsPanel(QDockWidget):
         body.setObjectName("speechPanel")
         self.text = QPlainTextEdit(body)
         self.text.setObjectName("speechText")
-        self.text.setPlaceholderText(self.tr("Type or paste the text to speak…"))
-        self.text.setAccessibleName(self.tr("Text to speak"))
-        self.voice = self._combo(body, "speechVoice", self.tr("Voice"))
-        names = {
-            "mimo_default": self.tr("MiMo default"),
-            "default_zh": self.tr("Chinese"),
-            "default_en": self.tr("English"),
-        }
+        self.text.setTabChangesFocus(True)  # Tab moves on, as in the composer
+        self.voice = self._combo(body, "speechVoice")
         for voice in KNOWN_VOICES:
-            self.voice.addItem(f"{names.get(voice, voice)} · {voice}", voice)
-        self.style_preset = self._combo(body, "speechStyle", self.tr("Style"))
-        for label, tag in (
-            (self.tr("Neutral"), ""),
-            (self.tr("Happy"), "Happy"),
-            (self.tr("Sad"), "Sad"),
-            (self.tr("Whisper"), "Whisper"),
-            (self.tr("Excited"), "Excited"),
-            (self.tr("Calm"), "Calm"),
-        ):
-            self.style_preset.addItem(label, tag)
+            self.voice.addItem(voice, voice)
+        self.style_preset = self._combo(body, "speechStyle")
+        for tag in STYLE_TAGS:
+            self.style_preset.addItem(tag, tag)
         self.instruction = QLineEdit(body)
         self.instruction.setObjectName("speechInstruction")
-        self.instruction.setPlaceholderText(self.tr("e.g. slowly, like a bedtime story"))
-        self.instruction.setAccessibleName(self.tr("Style instruction"))
-        self.format = self._combo(body, "speechFormat", self.tr("Format"))
-        self.format.addItem(self.tr("PCM, streamed (starts at once)"), "pcm16")
-        self.format.addItem(self.tr("WAV file"), "wav")
-        self.format.addItem(self.tr("MP3 file"), "mp3")
-        self.format.setToolTip(self.tr("WAV and MP3 play once the whole file has arrived"))
-        self.model = self._combo(body, "speechModel", self.tr("Model"))
+        self.format = self._combo(body, "speechFormat")
+        for audio_format in FORMATS:
+            self.format.addItem(audio_format, audio_format)
+        self.model = self._combo(body, "speechModel")
         self.model.addItem(DEFAULT_TTS_MODEL, DEFAULT_TTS_MODEL)
-        self.speak_button = QPushButton(self.tr("Speak"), body)
+        self.speak_button = QPushButton(body)
         self.speak_button.setObjectName("speakButton")
         self.speak_button.setDefault(True)
-        self.stop_button = QPushButton(self.tr("Stop"), body)
+        self.stop_button = QPushButton(body)
         self.stop_button.setObjectName("speechStopButton")
         self.stop_button.setEnabled(False)
-        self.save_button = QPushButton(self.tr("Save as…"), body)
+        self.save_button = QPushButton(body)
         self.save_button.setObjectName("speechSaveButton")
         self.save_button.setEnabled(False)
         self.meter = LevelMeter(body)
         self.time = QLabel(clock(0) + " / " + clock(0), body)
         self.time.setObjectName("speechTime")
-        self.time.setAccessibleName(self.tr("Elapsed and total time"))
         self.volume = QSlider(Qt.Orientation.Horizontal, body)
         self.volume.setObjectName("speechVolume")
         self.volume.setRange(0, 100)
         self.volume.setValue(100)
-        self.volume.setAccessibleName(self.tr("Volume"))
-        self.device = self._combo(body, "speechDevice", self.tr("Output device"))
-        self.device.addItem(self.tr("System default"), None)
-        self.auto_read = QCheckBox(self.tr("Auto-read replies"), body)
+        self.device = self._combo(body, "speechDevice")
+        self.device.addItem("", None)  # the system default; named in retranslate()
+        self._absent_device: str | None = None  # listed as "(not connected)"
+        self.auto_read = QCheckBox(body)
         self.auto_read.setObjectName("autoReadSwitch")
-        self.auto_read.setToolTip(self.tr("Read each reply aloud while it streams in"))
         self.message = QLabel(body)
         self.message.setObjectName("speechMessage")
         self.message.setWordWrap(True)
@@ -209,6 +227,7 @@ class TtsPanel(QDockWidget):
         self.message.hide()
         self._level = 0.0
         self._elapsed_ms = 0
+        self._labels: dict[QWidget, QLabel] = {}
         self._lay_out(body)
         self.setWidget(body)
         self.speak_button.clicked.connect(self._speak)
@@ -219,25 +238,83 @@ class TtsPanel(QDockWidget):
         self.device.activated.connect(lambda _i: self.deviceChosen.emit(self.device.currentData()))
         self.auto_read.toggled.connect(self.autoReadToggled)
         self.visibilityChanged.connect(self._visibility_changed)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Set the static texts, and the names in the lists, in the current language."""
+        self.setWindowTitle(self.tr("Speech"))
+        self.text.setPlaceholderText(self.tr("Type or paste the text to speak…"))
+        self.text.setAccessibleName(self.tr("Text to speak"))
+        self.voice.setAccessibleName(self.tr("Voice"))
+        for index in range(self.voice.count()):
+            voice = str(self.voice.itemData(index))
+            name = voice_name(voice)
+            self.voice.setItemText(index, f"{name} · {voice}" if name != voice else voice)
+        self.style_preset.setAccessibleName(self.tr("Style"))
+        for index in range(self.style_preset.count()):
+            self.style_preset.setItemText(index, style_name(self.style_preset.itemData(index)))
+        self.instruction.setPlaceholderText(self.tr("e.g. slowly, like a bedtime story"))
+        self.instruction.setAccessibleName(self.tr("Style instruction"))
+        self.format.setAccessibleName(self.tr("Format"))
+        for index in range(self.format.count()):
+            self.format.setItemText(index, format_name(self.format.itemData(index)))
+        self.format.setToolTip(self.tr("WAV and MP3 play once the whole file has arrived"))
+        self.model.setAccessibleName(self.tr("Model"))
+        self.speak_button.setText(self.tr("Speak"))
+        self.stop_button.setText(self.tr("Stop"))
+        self.save_button.setText(self.tr("Save as…"))
+        self.meter.setAccessibleName(self.tr("Output level"))
+        self.time.setAccessibleName(self.tr("Elapsed and total time"))
+        self.volume.setAccessibleName(self.tr("Volume"))
+        self.device.setAccessibleName(self.tr("Output device"))
+        self.device.setItemText(0, self.tr("System default"))
+        if self._absent_device is not None:
+            index = self.device.findData(self._absent_device)
+            if index >= 0:
+                self.device.setItemText(index, self._absent_name(self._absent_device))
+        self.auto_read.setText(self.tr("Auto-read replies"))
+        self.auto_read.setToolTip(self.tr("Read each reply aloud while it streams in"))
+        labels = {
+            self.voice: self.tr("&Voice"),
+            self.style_preset: self.tr("St&yle"),
+            self.instruction: self.tr("&Instruction"),
+            self.format: self.tr("&Format"),
+            self.model: self.tr("&Model"),
+            self.volume: self.tr("Vol&ume"),
+            self.device: self.tr("&Output"),
+        }
+        for field, text in labels.items():
+            self._labels[field].setText(text)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def _absent_name(self, device: str) -> str:
+        return self.tr("{device} (not connected)").format(device=device)
 
     def _visibility_changed(self, visible: bool) -> None:
         if visible:
             self.devicesWanted.emit()
 
-    def _combo(self, parent: QWidget, name: str, accessible: str) -> QComboBox:
+    def _combo(self, parent: QWidget, name: str) -> QComboBox:
         combo = QComboBox(parent)
         combo.setObjectName(name)
-        combo.setAccessibleName(accessible)
         return combo
+
+    def _row(self, form: QFormLayout, field: QWidget) -> None:
+        """Add ``field`` to ``form`` under a label that is its buddy (for the mnemonic)."""
+        label = QLabel(field.parentWidget())
+        label.setBuddy(field)
+        self._labels[field] = label
+        form.addRow(label, field)
 
     def _lay_out(self, body: QWidget) -> None:
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.addRow(self.tr("&Voice"), self.voice)
-        form.addRow(self.tr("St&yle"), self.style_preset)
-        form.addRow(self.tr("&Instruction"), self.instruction)
-        form.addRow(self.tr("&Format"), self.format)
-        form.addRow(self.tr("&Model"), self.model)
+        for field in (self.voice, self.style_preset, self.instruction, self.format, self.model):
+            self._row(form, field)
         form.setRowVisible(self.model, False)  # shown when the server offers a choice
         buttons = QHBoxLayout()
         buttons.addWidget(self.speak_button)
@@ -249,8 +326,8 @@ class TtsPanel(QDockWidget):
         playing.addWidget(self.time)
         output = QFormLayout()
         output.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        output.addRow(self.tr("Vol&ume"), self.volume)
-        output.addRow(self.tr("&Output"), self.device)
+        self._row(output, self.volume)
+        self._row(output, self.device)
         layout = QVBoxLayout(body)
         layout.setContentsMargins(10, 8, 10, 10)
         layout.addWidget(self.text, 3)
@@ -294,7 +371,7 @@ class TtsPanel(QDockWidget):
     def set_voice(self, voice: str) -> None:
         """Select ``voice``; a voice not offered yet (a newer model's) is added."""
         if self.voice.findData(voice) < 0:
-            self.voice.addItem(voice, voice)
+            self.voice.addItem(voice, voice)  # by its id: its name is not known
         self.voice.setCurrentIndex(self.voice.findData(voice))
 
     def set_volume(self, volume: float) -> None:
@@ -316,8 +393,10 @@ class TtsPanel(QDockWidget):
         self.device.addItem(self.tr("System default"), None)
         for device in devices:
             self.device.addItem(device.name, device.name)
+        self._absent_device = None
         if chosen is not None and self.device.findData(chosen) < 0:
-            self.device.addItem(self.tr("{0} (not connected)").format(chosen), chosen)
+            self._absent_device = chosen
+            self.device.addItem(self._absent_name(chosen), chosen)
         self.device.setCurrentIndex(max(self.device.findData(chosen), 0))
 
     # -- what plays ------------------------------------------------------------

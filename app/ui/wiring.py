@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject
 
 from app.api.events import Usage
+from app.api.translation import translate
 from app.core.catalogue import CostSummary, spec_for
 from app.core.chat_settings import ChatSettings, presets_from_settings, presets_to_json
 from app.core.connection import Connection
@@ -19,6 +20,7 @@ from app.ui.conversation_display import show_conversation, show_earlier, usage_s
 from app.ui.history_controller import HistoryController
 from app.ui.key_controller import KeyController
 from app.ui.key_dialog import KeyDialog
+from app.ui.look import Look
 from app.ui.main_window import MainWindow
 from app.ui.models_controller import ModelsController
 from app.ui.preferences import Preferences
@@ -28,6 +30,7 @@ from app.ui.title_controller import TitleController
 from app.ui.tool_runner import ToolRunner
 from app.ui.transfer_controller import TransferController, file_dialog, file_name_for
 from app.ui.wiring_attachments import connect_attachments, send_draft
+from app.ui.wiring_look import connect_look
 from app.ui.wiring_speech import connect_speech
 from app.ui.wiring_tools import connect_tools
 
@@ -49,6 +52,7 @@ class AppParts:
     attachments: AttachmentController
     speech: SpeechController
     tools: ToolRunner
+    look: Look
 
 
 class KeyDialogOpener(QObject):
@@ -61,8 +65,7 @@ class KeyDialogOpener(QObject):
 
     def open(self, reason: str = "") -> None:
         if self.dialog is not None:
-            self.dialog.reason.setText(reason)
-            self.dialog.reason.setVisible(bool(reason))
+            self.dialog.set_reason(reason)
             self.dialog.raise_()
             return
         settings = self._parts.preferences.settings
@@ -72,6 +75,7 @@ class KeyDialogOpener(QObject):
             wire=self._parts.connection.wire,
             reason=reason,
             storage_warning=self._parts.keys.storage_warning,
+            keys=self._parts.keys.book,
             parent=self._parts.window,
         )
         dialog.accepted.connect(lambda: self._parts.keys.save(dialog.entry()))
@@ -178,9 +182,11 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
             if prefs.settings.auto_titles and status == "complete" and first_reply:
                 titles.suggest(conversation.id, conversation.messages[0].content)
         notes = {
-            "length": window.tr("The reply stopped at the output limit."),
-            "content_filter": window.tr("The reply was stopped by the content filter."),
-            "repetition_truncation": window.tr("The reply was cut off for repeating itself."),
+            "length": translate("Wiring", "The reply stopped at the output limit."),
+            "content_filter": translate("Wiring", "The reply was stopped by the content filter."),
+            "repetition_truncation": translate(
+                "Wiring", "The reply was cut off for repeating itself."
+            ),
         }
         if finish_reason in notes:
             window.show_status(notes[finish_reason])
@@ -234,7 +240,9 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
 
     def ask_export(conv_id: str | None, kind: str) -> None:
         if conv_id is None:
-            window.show_status(window.tr("Nothing to export yet: this chat has no messages."))
+            window.show_status(
+                translate("Wiring", "Nothing to export yet: this chat has no messages.")
+            )
             return
         row = sidebar.model.row(conv_id)
         title = row.title if row is not None else chat.conversation.title
@@ -254,7 +262,7 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
     def imported(conv_id: str) -> None:
         history.refresh_one(conv_id)
         history.open(conv_id)
-        window.show_status(window.tr("Conversation imported."))
+        window.show_status(translate("Wiring", "Conversation imported."))
 
     # composer and window actions -> chat
     composer.sendRequested.connect(lambda text: send_draft(parts, text))  # see wiring_attachments
@@ -310,7 +318,7 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
     window.import_action.triggered.connect(ask_import)
     sidebar.exportRequested.connect(ask_export)
     transfer.exported.connect(
-        lambda path: window.show_status(window.tr("Exported to {0}").format(path))
+        lambda path: window.show_status(translate("Wiring", "Exported to {0}").format(path))
     )
     transfer.imported.connect(imported)
     transfer.failed.connect(window.show_status)
@@ -342,5 +350,6 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
     connect_attachments(parts)
     connect_speech(parts)  # after view.begin_reply: auto-read needs the new bubble
     connect_tools(parts)
+    connect_look(parts)
     sync_thinking()
     return key_dialog

@@ -9,7 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.api.translation import translate
 from app.core.catalogue import spec_for
+from app.ui.attachment_pane import kind_name
 from app.ui.transfer_controller import media_file_dialog
 
 if TYPE_CHECKING:
@@ -43,10 +45,10 @@ def offer_omni(parts: AppParts) -> bool:
         parts.window.offer_bar.hide()
         return False
     label = spec_for(parts.chat.model).label
-    kinds = ", ".join(sorted(missing))
+    kinds = translate("Wiring", ", ").join(kind_name(kind) for kind in sorted(missing))
     parts.window.offer_bar.offer(
-        parts.window.tr("{model} cannot read {kinds}.").format(model=label, kinds=kinds),
-        parts.window.tr("Switch to {model}").format(model=spec_for(OMNI).label),
+        translate("Wiring", "{model} cannot read {kinds}.").format(model=label, kinds=kinds),
+        translate("Wiring", "Switch to {model}").format(model=spec_for(OMNI).label),
     )
     return True
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from app.api.translation import translate
 from app.ui.message_widgets import AssistantBubble
 from app.ui.speech_controller import AudioFile
 from app.ui.transfer_controller import documents_folder
@@ -31,10 +32,10 @@ def save_dialog(parent: QWidget) -> QFileDialog:
     dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
     dialog.setFileMode(QFileDialog.FileMode.AnyFile)
     filters = [
-        parent.tr("WAV audio (*.wav)"),
-        parent.tr("FLAC audio (*.flac)"),
-        parent.tr("Ogg Vorbis audio (*.ogg)"),
-        parent.tr("MP3 audio (*.mp3)"),
+        translate("Wiring", "WAV audio (*.wav)"),
+        translate("Wiring", "FLAC audio (*.flac)"),
+        translate("Wiring", "Ogg Vorbis audio (*.ogg)"),
+        translate("Wiring", "MP3 audio (*.mp3)"),
     ]
     dialog.setNameFilters(filters)
     dialog.setDefaultSuffix(SAVE_SUFFIXES[0])
@@ -47,7 +48,7 @@ def save_dialog(parent: QWidget) -> QFileDialog:
     dialog.filterSelected.connect(filter_selected)
     dialog.setDirectory(str(documents_folder()))
     dialog.selectFile("speech.wav")
-    dialog.setWindowTitle(parent.tr("Save speech"))
+    dialog.setWindowTitle(translate("Wiring", "Save speech"))
     return dialog
 
 
@@ -109,7 +110,7 @@ def connect_speech(parts: AppParts) -> None:
         dialog.open()
 
     def saved(path: str) -> None:
-        panel.show_info(panel.tr("Saved to {0}").format(path))
+        panel.show_info(translate("Wiring", "Saved to {0}").format(path))
 
     settings = prefs.settings
     panel.set_voice(settings.speech_voice)

@@ -73,8 +73,8 @@ def test_pieces_end_at_sentence_ends() -> None:
 
 
 def test_chinese_sentence_ends_split_without_spaces() -> None:
-    text = "今天天气很好。我们去公园吧！你想去吗？好的。"  # noqa: RUF001
-    pieces = ["今天天气很好。", "我们去公园吧！", "你想去吗？好的。"]  # noqa: RUF001
+    text = "今天天气很好。我们去公园吧！你想去吗？好的。"
+    pieces = ["今天天气很好。", "我们去公园吧！", "你想去吗？好的。"]
     assert split_for_speech(text, 10) == pieces
 
 
@@ -98,7 +98,7 @@ def test_the_limit_must_be_positive() -> None:
 
 @settings(database=None, max_examples=200, deadline=None)
 @given(
-    st.text(alphabet=st.sampled_from("ab 。！？.?!,，\n3"), max_size=200),  # noqa: RUF001
+    st.text(alphabet=st.sampled_from("ab 。！？.?!,，\n3"), max_size=200),
     st.integers(1, 40),
 )
 def test_pieces_respect_the_limit_and_keep_every_character(text: str, limit: int) -> None:

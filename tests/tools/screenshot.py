@@ -66,6 +66,7 @@ async def scenario(app: QApplication, out: Path) -> None:
             parts.window.new_chat_action.trigger()
         parts.window.model_picker.select("mimo-v2-pro")
         await ask_and_wait(parts, QUESTION)
+        main_chat = parts.chat.conversation.id or ""
         parts.chat.regenerate(1)  # a second version: the reply shows "2 / 2"
         while parts.chat.busy:
             await asyncio.sleep(0.05)
@@ -74,6 +75,7 @@ async def scenario(app: QApplication, out: Path) -> None:
         await speech_shot(parts, out.with_name(f"{out.stem}-speech{out.suffix}"))
         await attachments_shot(parts, out.with_name(f"{out.stem}-attachments{out.suffix}"))
         await tools_shot(parts, sim, out.with_name(f"{out.stem}-tools{out.suffix}"))
+        await look_shots(parts, sim, out, main_chat)
 
 
 SPOKEN = (
@@ -156,6 +158,47 @@ async def tools_shot(parts: AppParts, sim: Simulator, out: Path) -> None:
     chat.stop()
     while chat.busy:
         await asyncio.sleep(0.05)
+
+
+ZH_QUESTION = "用三句话解释什么是向量数据库。"
+ZH_ANSWER = """**向量数据库**把文本、图片等数据转换成高维向量来存储。
+
+1. 查询时按向量之间的距离找出*最相似*的内容，而不是逐字匹配。
+2. 它常用于语义搜索和检索增强生成（RAG）。
+
+```python
+hits = index.search(embed("今天天气怎么样"), k=3)
+```
+"""
+
+
+async def look_shots(parts: AppParts, sim: Simulator, out: Path, main_chat: str) -> None:
+    """The first chat in the dark theme; a Chinese chat in Chinese, light and dark."""
+    window = parts.window
+    parts.history.open(main_chat)
+    while parts.chat.conversation.id != main_chat:
+        await asyncio.sleep(0.05)
+    window.theme_actions["dark"].trigger()
+    await _settle(parts)
+    window.grab().save(str(out.with_name(f"{out.stem}-dark{out.suffix}")))
+    window.theme_actions["light"].trigger()
+    window.language_actions["zh_CN"].trigger()
+    window.new_chat_action.trigger()
+    sim.enqueue(Plan(reasoning="先给出定义，再说用途。", content=ZH_ANSWER))
+    await ask_and_wait(parts, ZH_QUESTION)
+    await _settle(parts)
+    window.grab().save(str(out.with_name(f"{out.stem}-zh{out.suffix}")))
+    window.theme_actions["dark"].trigger()
+    await _settle(parts)
+    window.grab().save(str(out.with_name(f"{out.stem}-zh-dark{out.suffix}")))
+    window.language_actions["system"].trigger()
+    window.theme_actions["system"].trigger()
+
+
+async def _settle(parts: AppParts) -> None:
+    while parts.chat.busy:
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)  # layout and paint
 
 
 def main() -> int:

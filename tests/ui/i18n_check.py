@@ -85,7 +85,7 @@ class CatalogueTranslator(QTranslator):
         super().__init__()
         self._known = frozenset(known)
 
-    def isEmpty(self) -> bool:  # noqa: N802 - Qt's name
+    def isEmpty(self) -> bool:
         return False
 
     def translate(  # type: ignore[override]

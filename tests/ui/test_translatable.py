@@ -11,12 +11,17 @@ from pytestqt.qtbot import QtBot
 
 from app.api import translation
 from app.ui.event_loop import AppEventLoop
+from app.ui.i18n import LANGUAGE_NAMES
 from tests.sim import Simulator
 from tests.ui.conftest import RunningApp, start_app
 from tests.ui.i18n_check import CatalogueTranslator, catalogue, untranslated_texts
 
-# Data the window shows as it is: model names and ids, the app's name.
-DATA = frozenset({"MiMo Desktop", "MiMo-V2-Pro", "MiMo-V2-Flash", "MiMo-V2-Omni", "MiMo-V2-TTS"})
+# Data the window shows as it is: model names and ids, the app's name, and the names of
+# the languages (each written in its own language, as language menus do).
+DATA = frozenset(
+    {"MiMo Desktop", "MiMo-V2-Pro", "MiMo-V2-Flash", "MiMo-V2-Omni", "MiMo-V2-TTS"}
+    | set(LANGUAGE_NAMES.values())
+)
 
 
 @pytest.fixture
@@ -47,5 +52,5 @@ def test_a_conversation_shows_only_translatable_text(marked_app: RunningApp) -> 
     window.show()
     marked_app.send("Hello there")
     marked_app.wait_idle()
-    allowed = DATA | {"Hello there"} | {reply.text() for reply in marked_app.replies()}
+    allowed = DATA | {"Hello there"} | {reply.text for reply in marked_app.replies()}
     assert untranslated_texts(window.chat_view, allowed=allowed) == []
