@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from itertools import pairwise
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
@@ -47,6 +46,7 @@ from app.core.chat_settings import (
     user_presets,
 )
 from app.ui.defaultable_spin import DefaultableSpin, hint_label
+from app.ui.widget_helpers import set_tab_chain
 
 
 class ChatSettingsDialog(QDialog):
@@ -269,8 +269,7 @@ class ChatSettingsDialog(QDialog):
             self.ok_button,
             self.buttons.button(QDialogButtonBox.StandardButton.Cancel),
         ]
-        for first, second in pairwise(chain):
-            QWidget.setTabOrder(first, second)
+        set_tab_chain(chain)
 
     # -- public -----------------------------------------------------------------------
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from itertools import pairwise
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -35,6 +34,7 @@ from app.core.providers import (
     preset,
 )
 from app.ui.key_list import ENV_ROW, KeyBook, KeyListPanel
+from app.ui.widget_helpers import set_tab_chain
 
 __all__ = ["ENV_ROW", "KeyBook", "KeyDialog", "KeyEntry"]
 
@@ -144,8 +144,7 @@ class KeyDialog(QDialog):
         layout.addWidget(self.storage_warning)
         layout.addWidget(self.buttons)
         chain = [self.provider, self.base_url, self.wire, *panel.focus_widgets(), self.buttons]
-        for first, second in pairwise(chain):
-            QWidget.setTabOrder(first, second)
+        set_tab_chain(chain)
         self.provider.currentIndexChanged.connect(self._provider_changed)
         self.wire.currentIndexChanged.connect(self._wire_changed)
         self.base_url.textChanged.connect(self._validate)

@@ -8,7 +8,6 @@ done in one place, :func:`app.ui.wiring.connect_signals`.
 
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,6 +47,7 @@ from app.ui.model_picker import ModelPicker
 from app.ui.style import STYLE_SHEET
 from app.ui.tool_card import TOOL_CARD_QSS
 from app.ui.tts_panel import TtsPanel
+from app.ui.widget_helpers import set_tab_chain
 
 if TYPE_CHECKING:
     from app.ui.search_dialog import SearchDialog
@@ -181,8 +181,7 @@ class MainWindow(QMainWindow):
             self.composer.button,
             self.tts_panel.text,
         ]
-        for first, second in itertools.pairwise(chain):
-            QWidget.setTabOrder(first, second)
+        set_tab_chain(chain)
 
     def _action(self, shortcut: QKeySequence | str | None = None) -> QAction:
         action = QAction(self)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Collection, Sequence
-from itertools import pairwise
 from typing import Any
 
 from PySide6.QtCore import QLocale, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -40,6 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.mcp_config import DEFAULT_TIMEOUT, McpServerConfig, Transport
+from app.ui.widget_helpers import set_tab_chain
 
 MASK = "\u2022" * 8
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -278,8 +278,7 @@ class McpServerDialog(QDialog):
             self.ok_button,
             self.buttons.button(QDialogButtonBox.StandardButton.Cancel),
         ]
-        for first, second in pairwise(chain):
-            QWidget.setTabOrder(first, second)
+        set_tab_chain(chain)
 
     def _line_edit(self, name: str, accessible: str, placeholder: str) -> QLineEdit:
         edit = QLineEdit(self)

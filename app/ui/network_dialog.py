@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from itertools import pairwise
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -24,7 +23,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QRadioButton,
     QSpinBox,
     QVBoxLayout,
@@ -44,6 +42,7 @@ from app.core.network import (
 from app.core.settings import MAX_REQUEST_TIMEOUT, MIN_REQUEST_TIMEOUT
 from app.ui.preferences import Preferences
 from app.ui.tasks import TaskSet
+from app.ui.widget_helpers import push_button, set_tab_chain
 
 #: Lists the endpoint's models through the given settings (raises on failure).
 NetworkProbe = Callable[[NetworkSettings], Awaitable[list[str]]]
@@ -208,13 +207,13 @@ class NetworkDialog(QDialog):
         self.ca_edit.setPlaceholderText(
             translate("NetworkDialog", "None: only the built-in authorities")
         )
-        self.browse_button = self._button(
+        self.browse_button = push_button(
             group, "caBrowse", translate("NetworkDialog", "&Browse…"), self.browse_ca
         )
         self.browse_button.setAccessibleName(
             translate("NetworkDialog", "Choose the CA certificates file")
         )
-        self.clear_button = self._button(
+        self.clear_button = push_button(
             group, "caClear", translate("NetworkDialog", "C&lear"), self.ca_edit.clear
         )
         self.clear_button.setAccessibleName(
@@ -233,7 +232,7 @@ class NetworkDialog(QDialog):
         return group
 
     def _test_row(self) -> QVBoxLayout:
-        self.test_button = self._button(
+        self.test_button = push_button(
             self, "testConnection", translate("NetworkDialog", "T&est connection"), self.test
         )
         self.test_button.setAccessibleName(
@@ -258,15 +257,6 @@ class NetworkDialog(QDialog):
         radio.setAccessibleName(text.replace("&", ""))
         return radio
 
-    def _button(
-        self, parent: QWidget, name: str, text: str, slot: Callable[[], None]
-    ) -> QPushButton:
-        button = QPushButton(text, parent)
-        button.setObjectName(name)
-        button.setAutoDefault(False)
-        button.clicked.connect(slot)
-        return button
-
     def _set_tab_order(self) -> None:
         chain: list[QWidget] = [
             self.system_radio,
@@ -281,8 +271,7 @@ class NetworkDialog(QDialog):
             self.buttons.button(QDialogButtonBox.StandardButton.Ok),
             self.buttons.button(QDialogButtonBox.StandardButton.Cancel),
         ]
-        for first, second in pairwise(chain):
-            QWidget.setTabOrder(first, second)
+        set_tab_chain(chain)
 
     def _system_text(self) -> str:
         found = environment_proxies()

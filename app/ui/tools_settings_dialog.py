@@ -12,7 +12,6 @@ import asyncio
 import os
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
-from itertools import pairwise
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -37,6 +36,7 @@ from app.core.tool_types import ToolSpec, shown_message
 from app.ui.mcp_server_form import McpServerDialog, ServerList
 from app.ui.tasks import TaskSet
 from app.ui.tool_card import spec_label
+from app.ui.widget_helpers import push_button, set_tab_chain
 
 Probe = Callable[[McpServerConfig], Awaitable[list[ToolSpec]]]
 MAX_ROUNDS = 50
@@ -155,12 +155,12 @@ class ToolsSettingsDialog(QDialog):
         self.server_list.enabledToggled.connect(self._server_checked)
         self.server_list.itemSelectionChanged.connect(self._update_buttons)
         self.server_list.itemDoubleClicked.connect(lambda *_: self.edit_server())
-        self.add_button = self._button(group, "addServer", self.tr("&Add…"), self.add_server)
-        self.edit_button = self._button(group, "editServer", self.tr("&Edit…"), self.edit_server)
-        self.remove_button = self._button(
+        self.add_button = push_button(group, "addServer", self.tr("&Add…"), self.add_server)
+        self.edit_button = push_button(group, "editServer", self.tr("&Edit…"), self.edit_server)
+        self.remove_button = push_button(
             group, "removeServer", self.tr("Re&move"), self.remove_server
         )
-        self.test_button = self._button(group, "testServer", self.tr("&Test"), self.test_server)
+        self.test_button = push_button(group, "testServer", self.tr("&Test"), self.test_server)
         self.add_button.setAccessibleName(self.tr("Add an MCP server"))
         self.edit_button.setAccessibleName(self.tr("Edit the selected server"))
         self.remove_button.setAccessibleName(self.tr("Remove the selected server"))
@@ -194,7 +194,7 @@ class ToolsSettingsDialog(QDialog):
             item.setData(Qt.ItemDataRole.UserRole, name)
             item.setToolTip(name)
         self.allowed_list.itemSelectionChanged.connect(self._update_buttons)
-        self.revoke_button = self._button(group, "revokeTool", self.tr("Re&voke"), self.revoke)
+        self.revoke_button = push_button(group, "revokeTool", self.tr("Re&voke"), self.revoke)
         self.revoke_button.setAccessibleName(self.tr("Ask again before running the tool"))
         row = QHBoxLayout()
         row.addWidget(self.allowed_list, 1)
@@ -203,15 +203,6 @@ class ToolsSettingsDialog(QDialog):
         layout.addWidget(explain)
         layout.addLayout(row)
         return group
-
-    def _button(
-        self, parent: QWidget, name: str, text: str, slot: Callable[[], None]
-    ) -> QPushButton:
-        button = QPushButton(text, parent)
-        button.setObjectName(name)
-        button.setAutoDefault(False)
-        button.clicked.connect(slot)
-        return button
 
     def _set_tab_order(self) -> None:
         chain: list[QWidget] = [
@@ -228,8 +219,7 @@ class ToolsSettingsDialog(QDialog):
             self.buttons.button(QDialogButtonBox.StandardButton.Ok),
             self.buttons.button(QDialogButtonBox.StandardButton.Cancel),
         ]
-        for first, second in pairwise(chain):
-            QWidget.setTabOrder(first, second)
+        set_tab_chain(chain)
 
     # -- results ----------------------------------------------------------------------
 
