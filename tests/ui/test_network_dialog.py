@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,7 +31,10 @@ from app.ui.preferences import Preferences
 from app.ui.tasks import TaskSet
 from tests.proxy_server import PROXY_VARIABLES, HttpProxy, closed_port
 from tests.sim import Simulator
+from tests.ui.gated_probe import GatedProbe
 from tests.ui.i18n_check import CatalogueTranslator, catalogue, untranslated_texts
+
+FakeProbe = GatedProbe[NetworkSettings, list[str]]
 
 SECRET = "s3cret-pa55"
 MakeDialog = Callable[..., NetworkDialog]
@@ -196,7 +198,8 @@ def test_tab_walks_the_dialog_in_reading_order(
     qtbot: QtBot, qloop: AppEventLoop, make_dialog: MakeDialog
 ) -> None:
     dialog = make_dialog(
-        NetworkSettings("custom", "http://proxy:1"), probe=GatedProbe(["mimo-v2-pro"])
+        NetworkSettings("custom", "http://proxy:1"),
+        probe=FakeProbe(["mimo-v2-pro"]),
     )
     dialog.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
@@ -224,31 +227,10 @@ def test_tab_walks_the_dialog_in_reading_order(
     assert [w.objectName() for w in ours if not w.accessibleName()] == []
 
 
-class GatedProbe:
-    """A probe that answers when the test lets it (to watch the window stay live)."""
-
-    def __init__(self, answer: list[str] | Exception) -> None:
-        self.answer = answer
-        self.gate = asyncio.Event()
-        self.calls: list[NetworkSettings] = []
-        self.cancelled = False
-
-    async def __call__(self, values: NetworkSettings) -> list[str]:
-        self.calls.append(values)
-        try:
-            await self.gate.wait()
-        except asyncio.CancelledError:
-            self.cancelled = True
-            raise
-        if isinstance(self.answer, Exception):
-            raise self.answer
-        return self.answer
-
-
 def test_test_runs_without_blocking_and_shows_the_result(
     qtbot: QtBot, qloop: AppEventLoop, make_dialog: MakeDialog
 ) -> None:
-    probe = GatedProbe(["mimo-v2-pro", "mimo-v2-flash"])
+    probe = FakeProbe(["mimo-v2-pro", "mimo-v2-flash"])
     dialog = make_dialog(NetworkSettings("none"), probe=probe)
     click(qtbot, dialog.test_button)
     qtbot.waitUntil(lambda: len(probe.calls) == 1)
@@ -270,7 +252,7 @@ def test_test_runs_without_blocking_and_shows_the_result(
 def test_closing_the_dialog_stops_a_running_test(
     qtbot: QtBot, qloop: AppEventLoop, make_dialog: MakeDialog
 ) -> None:
-    probe = GatedProbe([])
+    probe = FakeProbe([])
     dialog = make_dialog(probe=probe)
     click(qtbot, dialog.test_button)
     qtbot.waitUntil(lambda: len(probe.calls) == 1)
@@ -279,7 +261,7 @@ def test_closing_the_dialog_stops_a_running_test(
 
 
 def test_test_is_disabled_without_a_running_loop(make_dialog: MakeDialog) -> None:
-    dialog = make_dialog(probe=GatedProbe([]))
+    dialog = make_dialog(probe=FakeProbe([]))
     assert not dialog.test_button.isEnabled()
 
 
@@ -373,7 +355,7 @@ def test_every_text_of_the_dialog_can_be_translated(
     QCoreApplication.installTranslator(marker)
     translation.install(QCoreApplication.translate)
     try:
-        probe = GatedProbe(["mimo-v2-pro"])
+        probe = FakeProbe(["mimo-v2-pro"])
         dialog = make_dialog(NetworkSettings("custom", "socks5://h"), probe=probe)
         problem = dialog.proxy_problem.text()
         assert problem.startswith("\u26a0 \u27e6Add the proxy's port number")

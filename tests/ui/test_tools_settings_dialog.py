@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -16,6 +15,9 @@ from app.core.tool_types import ToolSpec
 from app.ui.event_loop import AppEventLoop
 from app.ui.mcp_server_form import MASK, McpServerDialog
 from app.ui.tools_settings_dialog import Probe, ToolsSettingsDialog
+from tests.ui.gated_probe import GatedProbe
+
+ServerProbe = GatedProbe[McpServerConfig, list[ToolSpec]]
 
 FILES = McpServerConfig(
     "files",
@@ -287,28 +289,7 @@ def test_rounds_are_limited_to_one_to_fifty(qtbot: QtBot, make_dialog: MakeDialo
         assert dialog.rounds() == expected
 
 
-class GatedProbe:
-    """A probe that waits until the test lets it answer (or fail)."""
-
-    def __init__(self, answer: list[ToolSpec] | Exception) -> None:
-        self.answer = answer
-        self.gate = asyncio.Event()
-        self.calls: list[McpServerConfig] = []
-        self.cancelled = False
-
-    async def __call__(self, server: McpServerConfig) -> list[ToolSpec]:
-        self.calls.append(server)
-        try:
-            await self.gate.wait()
-        except asyncio.CancelledError:
-            self.cancelled = True
-            raise
-        if isinstance(self.answer, Exception):
-            raise self.answer
-        return self.answer
-
-
-def run_test_button(qtbot: QtBot, dialog: ToolsSettingsDialog, probe: GatedProbe) -> None:
+def run_test_button(qtbot: QtBot, dialog: ToolsSettingsDialog, probe: ServerProbe) -> None:
     """Click Test and check the window keeps working while the probe is pending."""
     select_server(dialog, 0)
     assert dialog.test_button.isEnabled()
@@ -327,7 +308,7 @@ def run_test_button(qtbot: QtBot, dialog: ToolsSettingsDialog, probe: GatedProbe
 def test_test_lists_the_tools_of_a_working_server(
     qtbot: QtBot, qloop: AppEventLoop, make_dialog: MakeDialog
 ) -> None:
-    probe = GatedProbe(
+    probe = ServerProbe(
         [
             ToolSpec("files__read", "", {}, source="files"),
             ToolSpec("files__write", "", {}, source="files", title="Write a file"),
@@ -343,7 +324,7 @@ def test_test_lists_the_tools_of_a_working_server(
 def test_test_shows_why_a_server_failed(
     qtbot: QtBot, qloop: AppEventLoop, make_dialog: MakeDialog
 ) -> None:
-    probe = GatedProbe(FileNotFoundError("npx: command not found"))
+    probe = ServerProbe(FileNotFoundError("npx: command not found"))
     dialog = make_dialog(probe=probe)
     run_test_button(qtbot, dialog, probe)
     qtbot.waitUntil(lambda: dialog.test_button.isEnabled())
@@ -354,7 +335,7 @@ def test_test_shows_why_a_server_failed(
 def test_closing_the_dialog_stops_a_running_test(
     qtbot: QtBot, qloop: AppEventLoop, make_dialog: MakeDialog
 ) -> None:
-    probe = GatedProbe([])
+    probe = ServerProbe([])
     dialog = make_dialog(probe=probe)
     select_server(dialog, 0)
     click(qtbot, dialog.test_button)
@@ -364,7 +345,7 @@ def test_closing_the_dialog_stops_a_running_test(
 
 
 def test_test_is_disabled_without_a_running_loop(make_dialog: MakeDialog) -> None:
-    dialog = make_dialog(probe=GatedProbe([]))  # no qloop: nothing could run it
+    dialog = make_dialog(probe=ServerProbe([]))  # no qloop: nothing could run it
     select_server(dialog, 0)
     assert dialog.edit_button.isEnabled() and not dialog.test_button.isEnabled()
 
