@@ -20,6 +20,7 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
 from app.api import translation
+from app.core.resources import TRANSLATION_PREFIX
 
 _log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ class Translations:
         if language != ENGLISH:
             files = [(self._qt_dir, f"qtbase_{language}.qm")]
             if self._app_dir is not None:
-                files.append((self._app_dir, f"mimo_{language}.qm"))
+                files.append((self._app_dir, f"{TRANSLATION_PREFIX}{language}.qm"))
             for folder, name in files:
                 self._load(folder / name)
         QLocale.setDefault(QLocale(language))
@@ -76,8 +77,3 @@ class Translations:
             return
         QCoreApplication.installTranslator(translator)
         self._installed.append(translator)
-
-    @property
-    def has_app_translations(self) -> bool:
-        """Whether the app's own texts are translated (False for English or a missing .qm)."""
-        return any(Path(t.filePath()).name.startswith("mimo_") for t in self._installed)
