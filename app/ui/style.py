@@ -120,10 +120,13 @@ def readable(color: QColor, background: QColor, text: QColor, minimum: float) ->
 
 
 def code_background(palette: QPalette) -> QColor:
-    """The shade behind code blocks and inline code: a little towards the text colour."""
+    """The shade behind code blocks and inline code: a little towards the text colour.
+
+    Rounded to 8-bit channels, as it is painted (and as the highlighter's cache keys it),
+    so contrast is judged against the colour on screen."""
     base = palette.color(QPalette.ColorRole.Base)
     text = palette.color(QPalette.ColorRole.Text)
-    return blend(base, text, 0.10 if is_dark(palette) else 0.05)
+    return QColor(blend(base, text, 0.10 if is_dark(palette) else 0.05).rgba())
 
 
 def quote_background(palette: QPalette) -> QColor:

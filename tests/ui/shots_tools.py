@@ -17,36 +17,18 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QPoint
-from PySide6.QtGui import QColor, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
 from app.core.mcp_config import McpServerConfig
 from app.core.tool_types import ToolCall, ToolResult, ToolSpec
 from app.ui.style import STYLE_SHEET
+from app.ui.theme import dark_palette
 from app.ui.tool_card import TOOL_CARD_QSS, ToolCallCard
 from app.ui.tools_menu import ToolsButton
 from app.ui.tools_settings_dialog import ToolsSettingsDialog
 
 WIDTH = 640
-
-
-def dark_palette() -> QPalette:
-    palette = QPalette()
-    for role, color in (
-        (QPalette.ColorRole.Window, "#2b2b2b"),
-        (QPalette.ColorRole.WindowText, "#e6e6e6"),
-        (QPalette.ColorRole.Base, "#1e1e1e"),
-        (QPalette.ColorRole.AlternateBase, "#262626"),
-        (QPalette.ColorRole.Text, "#e6e6e6"),
-        (QPalette.ColorRole.Button, "#353535"),
-        (QPalette.ColorRole.ButtonText, "#e6e6e6"),
-        (QPalette.ColorRole.Mid, "#5a5a5a"),
-        (QPalette.ColorRole.Midlight, "#444444"),
-        (QPalette.ColorRole.Highlight, "#3d8ec9"),
-        (QPalette.ColorRole.PlaceholderText, "#9a9a9a"),
-    ):
-        palette.setColor(role, QColor(color))
-    return palette
 
 
 def cards() -> QWidget:

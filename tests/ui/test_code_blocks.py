@@ -31,6 +31,7 @@ from app.ui import code_highlight
 from app.ui.code_blocks import CODE_PROPERTY, COPY_SCHEME, header_code, source_code_blocks
 from app.ui.markdown_view import MarkdownView
 from app.ui.style import QUOTE_INDENT, code_background, contrast, is_code_block
+from app.ui.theme import dark_palette
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -54,22 +55,6 @@ REPLY = (
 EXACT = "all:\n\tgo build ./...\n\n\techo 'done'  \n"
 EXACT_MARKDOWN = f"Build:\n\n```make\n\n{EXACT}```\n\nThat is all.\n"
 EXACT_CODE = "\n" + EXACT[:-1]  # between the fences: the leading empty line, no last break
-
-
-def dark_palette() -> QPalette:
-    palette = QPalette()
-    colors = {
-        QPalette.ColorRole.Window: "#202124",
-        QPalette.ColorRole.WindowText: "#e8eaed",
-        QPalette.ColorRole.Base: "#1e1f22",
-        QPalette.ColorRole.AlternateBase: "#2a2b2f",
-        QPalette.ColorRole.Text: "#e8eaed",
-        QPalette.ColorRole.Highlight: "#3b82f6",
-        QPalette.ColorRole.Link: "#8ab4f8",
-    }
-    for role, color in colors.items():
-        palette.setColor(role, QColor(color))
-    return palette
 
 
 ViewFactory = Callable[..., MarkdownView]
