@@ -43,12 +43,6 @@ log = logging.getLogger(__name__)
 
 _Client = TypeVar("_Client", bound=MimoClient)
 
-# Connect quickly, but let a slow model think: a reply may pause for a long time
-# between chunks while it reasons. (The app's client follows the network settings:
-# see app.core.network.timeout_for; this is for callers that make their own.)
-DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=30.0, pool=10.0)
-
-
 # Xiaomi's layout: {host}/anthropic speaks the Anthropic format, {host}/v1 the OpenAI one.
 _ANTHROPIC_SUFFIX = "/anthropic"
 _OPENAI_SUFFIX = "/v1"
