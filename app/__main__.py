@@ -12,20 +12,20 @@ import os
 import sys
 import time
 from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject
-from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from app.core.malloc_tuning import limit_malloc_arenas
 from app.core.paths import resolve_paths
-from app.core.providers import normalise_base_url
-from app.core.resources import APP_ID, icon_path
-from app.core.settings import SETTINGS_FILE_NAME, load_settings
-from app.ui.fonts import ensure_cjk_font
-from app.ui.i18n import ENGLISH
-from app.ui.look import Look
-from app.ui.main_window import APP_TITLE, MainWindow, window_at
+from app.core.resources import APP_ID
+from app.core.settings_peek import SETTINGS_FILE_NAME, peek_settings
+from app.ui.first_paint import PaintWatch, WindowSkeleton
+from app.ui.main_window import APP_TITLE, MainWindow
+from app.ui.theme import ThemeManager, early_theme
+
+if TYPE_CHECKING:
+    from app.ui.look import Look
 
 STARTUP_PROBE_ENV = "MIMO_DESKTOP_STARTUP_PROBE"
 _IMPORTED_AT = time.perf_counter()
@@ -49,15 +49,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return parser.parse_args(list(argv))
 
 
-class FirstPaintProbe(QObject):
-    """Prints ``first-paint <ms>`` once the window has painted (for start-up benchmarks)."""
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint:
-            elapsed = (time.perf_counter() - _IMPORTED_AT) * 1000
-            print(f"first-paint {elapsed:.1f}", flush=True)
-            watched.removeEventFilter(self)
-        return False
+def report(stage: str) -> None:
+    """Print ``<stage> <ms since start>`` for start-up benchmarks and the smoke test."""
+    if os.environ.get(STARTUP_PROBE_ENV):
+        elapsed = (time.perf_counter() - _IMPORTED_AT) * 1000
+        print(f"{stage} {elapsed:.1f}", flush=True)
 
 
 def has_display(env: Mapping[str, str]) -> bool:
@@ -81,32 +77,80 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 2
     try:
-        base_url = normalise_base_url(args.base_url) if args.base_url else None
+        base_url = checked_base_url(args.base_url)
     except ValueError as error:
         print(f"mimo-desktop: --base-url: {error}", file=sys.stderr)
         return 2
-    limit_malloc_arenas()  # before any thread starts
     app = QApplication(sys.argv[:1])
     app.setApplicationName(APP_TITLE)
     app.setOrganizationName("MiMo Desktop")
     app.setDesktopFileName(APP_ID)  # matches the .desktop file and the icon name
     app.setQuitOnLastWindowClosed(False)
-    # The window goes on screen first; the HTTP, audio and store stacks (and asyncio)
-    # are imported while it paints, so the app looks started ~3x sooner.
-    settings = load_settings(resolve_paths(env, args.data_dir).config_dir / SETTINGS_FILE_NAME)
-    look = Look.for_app(app, settings)  # the theme and language, before the first text
+    # The window goes on screen first, as an outline in the theme's colours; its widgets,
+    # then the HTTP, audio and store stacks (and asyncio) are imported after it painted.
+    config_dir = resolve_paths(env, args.data_dir).config_dir
+    window, theme = show_frame(app, config_dir)
+    report("first-paint")
+    look = complete_window(app, window, theme or ThemeManager(app), config_dir)
+    if not window.isVisible():
+        return 0  # closed before it was finished
+    return run(app, window, args, base_url, look)
+
+
+def checked_base_url(value: str | None) -> str | None:
+    """The ``--base-url`` normalised; raises ValueError for one that is not a URL."""
+    if not value:
+        return None
+    from app.core.providers import normalise_base_url
+
+    return normalise_base_url(value)
+
+
+def show_frame(app: QApplication, config_dir: Path) -> tuple[MainWindow, ThemeManager | None]:
+    """Show the main window as an outline (:mod:`app.ui.first_paint`) and wait for its paint.
+
+    Returns the window and the theme applied, or None while the desktop's palette is
+    kept (the theme ``"system"``; see :func:`app.ui.theme.early_theme`).
+    """
+    early = peek_settings(config_dir / SETTINGS_FILE_NAME)
+    theme = early_theme(app, early.theme)
+    window = MainWindow(build=False)
+    window.setCentralWidget(WindowSkeleton(sidebar=early.sidebar_visible))
+    window.restore_geometry(early.window_geometry)
+    painted = PaintWatch(window)
+    window.show()
+    painted.wait()
+    return window, theme
+
+
+def complete_window(
+    app: QApplication, window: MainWindow, theme: ThemeManager, config_dir: Path
+) -> Look:
+    """Load the settings and the language, and build the shown window's widgets."""
+    from PySide6.QtGui import QIcon
+
+    from app.core.malloc_tuning import limit_malloc_arenas
+    from app.core.resources import icon_path
+    from app.core.settings import load_settings
+    from app.ui.fonts import ensure_cjk_font
+    from app.ui.i18n import ENGLISH
+    from app.ui.look import Look
+
+    limit_malloc_arenas()  # before the app's worker threads start
+    settings = load_settings(config_dir / SETTINGS_FILE_NAME)
+    theme.apply(settings.theme)
+    look = Look.around(theme, settings.language)  # the language, before the first text
     if look.translations.language != ENGLISH:
         ensure_cjk_font()  # ~9 ms; a Chinese window must not show boxes even once
-    window = window_at(settings)
-    probe = FirstPaintProbe()
-    if env.get(STARTUP_PROBE_ENV):
-        window.installEventFilter(probe)
-    window.show()
-    app.processEvents()
+    painted = PaintWatch(window)
+    window.build()
+    window.restore_layout(settings.window_state, settings.splitter_state, settings.sidebar_visible)
+    painted.wait()
+    report("window-paint")
     app.setWindowIcon(QIcon(str(icon_path())))  # after the first paint: the SVG loads then
     if look.translations.language == ENGLISH:
         ensure_cjk_font()  # Chinese replies need a font too; the bundle brings one
-    return run(app, window, args, base_url, look)
+    return look
 
 
 def run(
@@ -139,8 +183,7 @@ def run(
 
     async def lifetime() -> None:
         store = await start(parts, ask=args.ask)
-        if os.environ.get(STARTUP_PROBE_ENV):
-            print("ready", flush=True)  # wired, history listed, last chat open
+        report("ready")  # wired, history listed, last chat open
         await quit_requested.wait()
         await shutdown(parts, store=store)
 

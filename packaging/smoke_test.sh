@@ -64,7 +64,7 @@ smoke() {
     && IFS= read -r -t "$((deadline - SECONDS))" -u "$out" line; do
     case "$line" in
       "first-paint "*) first_paint=${line#first-paint } ;;
-      ready)
+      ready | "ready "*)
         ready=$(elapsed "$started" "$(now)")
         break
         ;;

@@ -40,8 +40,8 @@ def test_app_starts_shows_the_window_and_quits_cleanly_on_sigterm(
     )
     try:
         assert process.stdout is not None
-        first_line = process.stdout.readline()  # bounded by pytest-timeout
-        assert first_line.startswith("first-paint "), first_line
+        stages = [process.stdout.readline().split(" ")[0] for _ in range(3)]  # pytest-timeout
+        assert stages == ["first-paint", "window-paint", "ready"]  # outline, widgets, wired
         assert sim.wait_for_requests(1, timeout=20)  # the key was used to list models
         assert sim.requests[0].path == "/v1/models"
         assert sim.requests[0].api_key == "sk-test"

@@ -25,14 +25,13 @@ from app.core.catalogue import DEFAULT_MODEL
 from app.core.mcp_config import servers_from_json, servers_to_json
 from app.core.paths import atomic_write_bytes
 from app.core.providers import DEFAULT_PROVIDER_ID, PRESETS, WIRES
+from app.core.settings_peek import LANGUAGES, THEMES
+from app.core.settings_peek import SETTINGS_FILE_NAME as SETTINGS_FILE_NAME  # re-exported
 
 _log = logging.getLogger(__name__)
 
-SETTINGS_FILE_NAME = "settings.json"
 DEFAULT_TOOL_ROUNDS = 8
 MAX_TOOL_ROUNDS = 50
-THEMES = ("system", "light", "dark")
-LANGUAGES = ("system", "en", "zh_CN")
 PROXY_MODES = ("system", "none", "custom")
 DEFAULT_REQUEST_TIMEOUT = 120.0
 MIN_REQUEST_TIMEOUT = 5.0

@@ -19,7 +19,8 @@ from typing import Any, Protocol, cast
 
 from PySide6.QtGui import QColor, QFont, QPalette, QTextCharFormat, QTextCursor, QTextDocument
 
-from app.ui.style import MIN_CONTRAST, code_background, is_dark, readable
+from app.ui.style import MIN_CONTRAST, code_background, readable
+from app.ui.theme import is_dark
 
 LIGHT_STYLE = "default"
 DARK_STYLE = "github-dark"

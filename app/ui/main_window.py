@@ -2,6 +2,12 @@
 
 The speech panel is a dock on the right, hidden until View > Show speech panel.
 
+At start-up the window is shown as an empty frame first (see :mod:`app.ui.first_paint`)
+and :meth:`MainWindow.build` fills it. So this module imports, at the top, only what
+the frame needs: the widget modules and every other Qt class are imported where they
+are used (a Qt class's first import sets up its enums, ~0.1-0.3 ms each; the ``Qt``
+namespace's ~90 enums alone take ~8 ms).
+
 It lays widgets out and owns the actions; it connects nothing to controllers: that is
 done in one place, :func:`app.ui.wiring.connect_signals`.
 """
@@ -11,46 +17,33 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QEvent, Qt, Signal
-from PySide6.QtGui import (
-    QAction,
-    QActionGroup,
-    QCloseEvent,
-    QDragEnterEvent,
-    QDropEvent,
-    QKeySequence,
-)
-from PySide6.QtWidgets import (
-    QApplication,
-    QCheckBox,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QMainWindow,
-    QPlainTextEdit,
-    QSplitter,
-    QTextEdit,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QByteArray, QEvent, Signal
+from PySide6.QtWidgets import QMainWindow, QWidget
 
 from app.api.translation import translate
-from app.core.catalogue import CostSummary
-from app.core.settings import LANGUAGES, THEMES, Settings
-from app.ui.attachment_pane import AttachmentPane, OfferBar
-from app.ui.chat_view import ChatView
-from app.ui.composer import Composer, local_files
-from app.ui.history_sidebar import HistorySidebar
-from app.ui.i18n import LANGUAGE_NAMES
-from app.ui.model_picker import ModelPicker
-from app.ui.style import STYLE_SHEET
-from app.ui.tool_card import TOOL_CARD_QSS
-from app.ui.tts_panel import TtsPanel
+from app.core.settings_peek import LANGUAGES, THEMES
 from app.ui.widget_helpers import set_tab_chain
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import (
+        QAction,
+        QActionGroup,
+        QCloseEvent,
+        QDragEnterEvent,
+        QDropEvent,
+        QKeySequence,
+    )
+    from PySide6.QtWidgets import QCheckBox, QLabel, QSplitter, QToolButton
+
+    from app.core.catalogue import CostSummary
+    from app.core.settings import Settings
+    from app.ui.attachment_pane import AttachmentPane, OfferBar
+    from app.ui.chat_view import ChatView
+    from app.ui.composer import Composer
+    from app.ui.history_sidebar import HistorySidebar
+    from app.ui.model_picker import ModelPicker
     from app.ui.search_dialog import SearchDialog
+    from app.ui.tts_panel import TtsPanel
 
 APP_TITLE = "MiMo Desktop"
 STATUS_MESSAGE_MS = 8000  # how long a passing message stays in the status bar
@@ -97,12 +90,60 @@ class MainWindow(QMainWindow):
     themeChosen = Signal(str)
     languageChosen = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    model_picker: ModelPicker
+    thinking: QCheckBox
+    settings_button: QToolButton
+    chat_view: ChatView
+    composer: Composer
+    attachment_pane: AttachmentPane
+    offer_bar: OfferBar
+    sidebar: HistorySidebar
+    splitter: QSplitter
+    tts_panel: TtsPanel
+    usage_label: QLabel
+    storage_warning: QLabel
+
+    def __init__(self, parent: QWidget | None = None, *, build: bool = True) -> None:
+        """The window with all its widgets; with ``build=False`` only the empty frame.
+
+        The frame can be shown at once (see :mod:`app.ui.first_paint`); :meth:`build`
+        then makes the widgets, actions and menus.
+        """
         super().__init__(parent)
         self.setObjectName("mainWindow")
-        self.setStyleSheet(STYLE_SHEET + TOOL_CARD_QSS)
         self.setWindowTitle(APP_TITLE)
         self.resize(1180, 760)
+        self.setAcceptDrops(True)
+        self._search_dialog: SearchDialog | None = None
+        if build:
+            self.build()
+
+    def build(self) -> None:
+        """Make the widgets, actions and menus (once; ``__init__`` does it by default).
+
+        The widget modules are imported here, not at the top, so that the frame can
+        paint before they load.
+        """
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import (
+            QCheckBox,
+            QHBoxLayout,
+            QLabel,
+            QSplitter,
+            QToolButton,
+            QVBoxLayout,
+        )
+
+        from app.ui.attachment_pane import AttachmentPane, OfferBar
+        from app.ui.chat_view import ChatView
+        from app.ui.composer import Composer
+        from app.ui.history_sidebar import HistorySidebar
+        from app.ui.model_picker import ModelPicker
+        from app.ui.style import STYLE_SHEET
+        from app.ui.tool_card import TOOL_CARD_QSS
+        from app.ui.tts_panel import TtsPanel
+
+        self.setStyleSheet(STYLE_SHEET + TOOL_CARD_QSS)
         self.model_picker = ModelPicker(self)
         self.thinking = QCheckBox(self)
         self.thinking.setObjectName("thinkingToggle")
@@ -118,9 +159,7 @@ class MainWindow(QMainWindow):
         self.composer = Composer(self)
         self.attachment_pane = AttachmentPane(self)
         self.offer_bar = OfferBar(self)
-        self.setAcceptDrops(True)
         self.sidebar = HistorySidebar(self)
-        self._search_dialog: SearchDialog | None = None
         chat_area = QWidget(self)
         layout = QVBoxLayout(chat_area)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -184,6 +223,8 @@ class MainWindow(QMainWindow):
         set_tab_chain(chain)
 
     def _action(self, shortcut: QKeySequence | str | None = None) -> QAction:
+        from PySide6.QtGui import QAction, QKeySequence
+
         action = QAction(self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
@@ -191,6 +232,9 @@ class MainWindow(QMainWindow):
         return action
 
     def _make_actions(self) -> None:
+        from PySide6.QtCore import Qt
+        from PySide6.QtGui import QActionGroup, QKeySequence
+
         key = QKeySequence.StandardKey
         self.new_chat_action = self._action(QKeySequence(key.New))
         self.preferences_action = self._action(QKeySequence(key.Preferences))
@@ -244,6 +288,8 @@ class MainWindow(QMainWindow):
         self.language_group.triggered.connect(lambda a: self.languageChosen.emit(a.data()))
 
     def _choice(self, group: QActionGroup, value: str) -> QAction:
+        from PySide6.QtGui import QAction
+
         action = QAction(self)
         action.setCheckable(True)
         action.setData(value)
@@ -300,6 +346,8 @@ class MainWindow(QMainWindow):
 
     def retranslate(self) -> None:
         """Set every static text in the current language (also on a language switch)."""
+        from app.ui.i18n import LANGUAGE_NAMES
+
         self.thinking.setText(self.tr("&Thinking"))
         self.thinking.setToolTip(self.tr("Let the model reason before it answers"))
         self.settings_button.setText(self.tr("Settings…"))
@@ -371,9 +419,13 @@ class MainWindow(QMainWindow):
         super().changeEvent(event)
 
     def focus_composer(self) -> None:
+        from PySide6.QtCore import Qt
+
         self.composer.edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def open_model_list(self) -> None:
+        from PySide6.QtCore import Qt
+
         combo = self.model_picker.combo
         combo.setFocus(Qt.FocusReason.ShortcutFocusReason)
         combo.showPopup()
@@ -395,6 +447,8 @@ class MainWindow(QMainWindow):
 
     def selected_text(self) -> str:
         """The text selected where the keyboard focus is (a reply, the composer, a field)."""
+        from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPlainTextEdit, QTextEdit
+
         widget = QApplication.focusWidget()
         if isinstance(widget, QTextEdit | QPlainTextEdit):
             return widget.textCursor().selectedText().replace("\u2029", "\n")
@@ -412,6 +466,11 @@ class MainWindow(QMainWindow):
     def show_storage_warning(self, text: str) -> None:
         self.storage_warning.setToolTip(text)
         self.storage_warning.show()
+
+    def restore_geometry(self, geometry: str | None) -> None:
+        """Put the window back where and as large as it was (``layout_state``'s geometry)."""
+        if geometry:
+            self.restoreGeometry(QByteArray.fromBase64(geometry.encode()))
 
     def restore_layout(self, state: str | None, splitter: str | None, sidebar: bool) -> None:
         """Put docks, the sidebar's width and its visibility back as they were."""
@@ -435,10 +494,14 @@ class MainWindow(QMainWindow):
         }
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        from app.ui.composer import local_files
+
         if local_files(event.mimeData()):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
+        from app.ui.composer import local_files
+
         files: list[Path] = local_files(event.mimeData())
         if files:
             event.acceptProposedAction()
@@ -452,7 +515,6 @@ class MainWindow(QMainWindow):
 def window_at(settings: Settings) -> MainWindow:
     """A new main window laid out as it was left (size, place, docks, sidebar)."""
     window = MainWindow()
-    if settings.window_geometry:
-        window.restoreGeometry(QByteArray.fromBase64(settings.window_geometry.encode()))
+    window.restore_geometry(settings.window_geometry)
     window.restore_layout(settings.window_state, settings.splitter_state, settings.sidebar_visible)
     return window

@@ -15,6 +15,8 @@ from PySide6.QtGui import (
     QTextTable,
 )
 
+from app.ui.theme import is_dark
+
 STYLE_SHEET = """
 #chatContent { background: palette(base); }
 #chatView { border: none; background: palette(base); }
@@ -78,13 +80,6 @@ BLOCK_SPACING = 6.0
 QUOTE_INDENT = 14.0
 MIN_CONTRAST = 4.5  # WCAG AA for normal text
 _TOOLTIP_CHARS = 200
-
-
-def is_dark(palette: QPalette) -> bool:
-    """Whether the palette draws light text on a dark base."""
-    base = palette.color(QPalette.ColorRole.Base)
-    text = palette.color(QPalette.ColorRole.Text)
-    return text.lightness() > base.lightness()
 
 
 def blend(color: QColor, other: QColor, amount: float) -> QColor:

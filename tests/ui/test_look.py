@@ -15,7 +15,7 @@ from app.core.settings import SETTINGS_FILE_NAME, load_settings
 from app.ui.event_loop import AppEventLoop
 from app.ui.preferences_dialog import PreferencesDialog
 from app.ui.shortcuts_dialog import ShortcutsDialog
-from app.ui.style import is_dark
+from app.ui.theme import is_dark
 from tests.sim import Simulator
 from tests.ui.conftest import RunningApp, start_app
 
