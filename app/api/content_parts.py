@@ -17,8 +17,8 @@ or the Anthropic-compatible shape::
 
 ``fps`` and ``media_resolution`` beside an Anthropic video ``source`` mirror the
 OpenAI shape; the documentation does not say where that endpoint takes them.
-No I/O; the URLs are used as given (a 50 MB string is not copied, except by
-:func:`anthropic_block`, which must split a ``data:`` URL).
+No I/O; the URLs are used as given (a 50 MB string is not copied, except where the
+Anthropic body splits a ``data:`` URL: :func:`split_data_url`).
 """
 
 from __future__ import annotations
@@ -35,8 +35,6 @@ __all__ = [
     "MediaResolution",
     "VideoOptions",
     "anthropic_base64_block",
-    "anthropic_block",
-    "anthropic_content",
     "anthropic_url_block",
     "audio_part",
     "check_url",
@@ -213,22 +211,6 @@ def anthropic_url_block(
 ) -> dict[str, Any]:
     """An image/audio/video block with a ``url`` source (used as given, not checked)."""
     return _anthropic(kind, {"type": "url", "url": url}, options)
-
-
-def anthropic_block(part: MediaPart) -> dict[str, Any]:
-    """The Anthropic-shaped block of one attachment (a ``data:`` URL is split: a copy)."""
-    if part.url.startswith("https://"):
-        return anthropic_url_block(part.kind, part.url, part.options)
-    media_type, data = split_data_url(part.url)
-    return anthropic_base64_block(part.kind, media_type, data, part.options)
-
-
-def anthropic_content(text: str, parts: Sequence[MediaPart]) -> list[dict[str, Any]]:
-    """A user message's ``content`` blocks: the media first, then the text (if any)."""
-    content = [anthropic_block(part) for part in parts]
-    if text:
-        content.append({"type": "text", "text": text})
-    return content
 
 
 def _anthropic(

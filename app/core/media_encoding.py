@@ -42,8 +42,6 @@ __all__ = [
     "CancelCheck",
     "EncodingCancelled",
     "ProgressCallback",
-    "encode_base64",
-    "encode_base64_async",
     "encode_data_url",
     "encode_data_url_async",
 ]
@@ -90,23 +88,6 @@ def encode_data_url(
     return _encode(path, mime, prefix, progress, cancelled, chunk_bytes, limit)
 
 
-def encode_base64(
-    path: Path,
-    mime: str,
-    *,
-    progress: ProgressCallback | None = None,
-    cancelled: CancelCheck | None = None,
-    chunk_bytes: int = DEFAULT_CHUNK_BYTES,
-    limit: int = BASE64_LIMIT,
-) -> str:
-    """The bare base64 of the file, for an Anthropic ``source`` of type ``base64``.
-
-    Same arguments and errors as :func:`encode_data_url`; ``mime`` and ``limit`` are
-    only used to apply the API's size limit, measured as for the ``data:`` URL.
-    """
-    return _encode(path, mime, "", progress, cancelled, chunk_bytes, limit)
-
-
 async def encode_data_url_async(
     path: Path,
     mime: str,
@@ -126,20 +107,6 @@ async def encode_data_url_async(
     job = functools.partial(
         _encode, path, mime, data_url_prefix(mime), chunk_bytes=chunk_bytes, limit=limit
     )
-    return await _in_worker(job, progress, cancelled)
-
-
-async def encode_base64_async(
-    path: Path,
-    mime: str,
-    *,
-    progress: ProgressCallback | None = None,
-    cancelled: CancelCheck | None = None,
-    chunk_bytes: int = DEFAULT_CHUNK_BYTES,
-    limit: int = BASE64_LIMIT,
-) -> str:
-    """:func:`encode_base64` in a worker thread, as :func:`encode_data_url_async`."""
-    job = functools.partial(_encode, path, mime, "", chunk_bytes=chunk_bytes, limit=limit)
     return await _in_worker(job, progress, cancelled)
 
 

@@ -11,8 +11,7 @@ from app.api.content_parts import (
     MediaPart,
     VideoOptions,
     anthropic_base64_block,
-    anthropic_block,
-    anthropic_content,
+    anthropic_url_block,
     audio_part,
     image_part,
     media_part,
@@ -111,16 +110,12 @@ def test_the_content_goes_into_a_chat_body_unchanged() -> None:
 
 
 def test_the_anthropic_blocks_carry_a_base64_or_url_source() -> None:
-    assert anthropic_block(MediaPart("image", PNG_URL)) == {
-        "type": "image",
-        "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="},
-    }
-    assert anthropic_block(MediaPart("audio", "https://example.com/a.wav")) == {
+    assert anthropic_url_block("audio", "https://example.com/a.wav") == {
         "type": "audio",
         "source": {"type": "url", "url": "https://example.com/a.wav"},
     }
-    video = MediaPart("video", MP4_URL, VideoOptions(fps=5, media_resolution="max"))
-    assert anthropic_block(video) == {
+    video = VideoOptions(fps=5, media_resolution="max")
+    assert anthropic_base64_block("video", "video/mp4", "AAAAGGZ0eXA=", video) == {
         "type": "video",
         "source": {"type": "base64", "media_type": "video/mp4", "data": "AAAAGGZ0eXA="},
         "fps": 5,
@@ -132,12 +127,6 @@ def test_the_anthropic_blocks_carry_a_base64_or_url_source() -> None:
     }
     with pytest.raises(ValueError, match="only a video"):
         anthropic_base64_block("image", "image/png", "AAAA", VideoOptions(fps=1))
-
-
-def test_the_anthropic_content_puts_the_media_first() -> None:
-    content = anthropic_content("Listen", [MediaPart("audio", WAV_URL)])
-    assert [block["type"] for block in content] == ["audio", "text"]
-    assert content[1] == {"type": "text", "text": "Listen"}
 
 
 def test_a_data_url_splits_into_its_type_and_data() -> None:

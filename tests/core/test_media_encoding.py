@@ -16,8 +16,6 @@ from app.core.media import MediaError, MediaProblem, data_url_length
 from app.core.media_encoding import (
     DEFAULT_CHUNK_BYTES,
     EncodingCancelled,
-    encode_base64,
-    encode_base64_async,
     encode_data_url,
     encode_data_url_async,
 )
@@ -37,7 +35,6 @@ def test_the_data_url_is_the_base64_of_the_whole_file(
     path = write(tmp_path, "blob", data)
     url = encode_data_url(path, "image/png", chunk_bytes=chunk_bytes)
     assert url == "data:image/png;base64," + b64(data)
-    assert encode_base64(path, "image/png", chunk_bytes=chunk_bytes) == b64(data)
 
 
 def test_progress_is_reported_after_every_chunk(tmp_path: Path) -> None:
@@ -161,7 +158,6 @@ async def test_async_encoding_works_in_a_thread_and_reports_in_the_loop(tmp_path
     assert url == "data:image/gif;base64," + b64(data)
     assert seen == [(n, 1000, loop_thread) for n in (300, 600, 900, 1000)]
     assert len(workers) == 1 and loop_thread not in workers
-    assert await encode_base64_async(path, "image/gif") == b64(data)
 
 
 @pytest.mark.asyncio
