@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sqlite3
 from collections.abc import Callable, Mapping
@@ -11,16 +10,13 @@ from pathlib import Path
 from app.api.events import Usage
 from app.api.translation import translate
 from app.core.conversation import Attachment, Conversation, Message, Status
-from app.core.store import StoredMessage
+from app.core.store import Store, StoredMessage
 from app.core.store_async import AsyncStore
-from app.core.store_records import AttachmentRecord
+from app.core.store_records import AttachmentRecord, BranchSnapshot
 
 log = logging.getLogger(__name__)
 
 DATABASE_NAME = "mimo.sqlite3"
-
-
-LONG_PATH = 200  # messages; converting more than this would hold the GUI thread
 
 
 async def open_history(data_dir: Path) -> tuple[AsyncStore | None, str | None]:
@@ -80,7 +76,8 @@ def message_from(
         parent_id=row.parent_id,
         attachments=_attachments_of(row, records or {}, path_of),
     )
-    message.load_tool_options(row.options)
+    if row.options:
+        message.load_tool_options(row.options)
     return message
 
 
@@ -115,6 +112,23 @@ def _attachments_of(
     return attachments
 
 
+def conversation_from(
+    snapshot: BranchSnapshot, path_of: Callable[[str], Path] | None = None
+) -> Conversation:
+    """The conversation a :meth:`Store.open_branch` read, along its current branch
+    (~6 us a message: run it off the GUI thread, as :func:`load_conversation` does)."""
+    row, records = snapshot.conversation, snapshot.records
+    return Conversation(
+        system_prompt=str(row.settings.get("system_prompt", "")),
+        messages=[message_from(item, records, path_of) for item in snapshot.path],
+        id=row.id,
+        title=row.title,
+        siblings=snapshot.siblings,
+        model=row.model,
+        settings=dict(row.settings),
+    )
+
+
 async def load_conversation(
     store: AsyncStore, conv_id: str, *, at_message: str | None = None
 ) -> Conversation | None:
@@ -122,32 +136,14 @@ async def load_conversation(
 
     With ``at_message``, the branch through that message (down to its newest leaf)
     becomes the current one first, so a search hit on an older branch opens there.
+    One trip to the store thread reads it all and makes the messages there.
     """
-    row = await store.get_conversation(conv_id)
-    if row is None:
-        return None
-    if at_message is not None:
-        leaf = await store.latest_leaf_under(at_message)
-        if leaf != row.current_leaf_id:
-            await store.set_current_leaf(conv_id, leaf)
-    path = await store.current_path(conv_id)
-    siblings = await store.sibling_map(conv_id)
-    shas = [sha for item in path for sha in item.attachments]
-    records = await store.attachment_records(shas) if shas else {}
 
-    def messages() -> list[Message]:
-        return [message_from(item, records, store.attachment_path) for item in path]
+    def read(live: Store) -> Conversation | None:
+        snapshot = live.open_branch(conv_id, at_message)
+        return None if snapshot is None else conversation_from(snapshot, store.attachment_path)
 
-    # ~6 us a message: a long conversation is converted in a worker thread
-    return Conversation(
-        system_prompt=str(row.settings.get("system_prompt", "")),
-        messages=await asyncio.to_thread(messages) if len(path) > LONG_PATH else messages(),
-        id=row.id,
-        title=row.title,
-        siblings=siblings,
-        model=row.model,
-        settings=dict(row.settings),
-    )
+    return await store.run(read)
 
 
 async def load_latest(store: AsyncStore) -> Conversation | None:

@@ -44,6 +44,7 @@ from app.core.store_records import (
     SNIPPET_CLOSE,
     SNIPPET_OPEN,
     AttachmentRecord,
+    BranchSnapshot,
     ConversationExport,
     ConversationImport,
     ConversationRow,
@@ -61,7 +62,10 @@ from app.core.store_sql import (
     conversation_from_row,
     message_from_row,
     select_attachments,
+    select_branch,
     select_conversation,
+    select_current_path,
+    select_siblings,
 )
 
 __all__ = [
@@ -414,14 +418,7 @@ class Store:
         The "2 / 3" arrows of a branch read it: a message's siblings are
         ``sibling_map[message.parent_id]``.
         """
-        rows = self._db.execute(
-            "SELECT parent_id, id FROM messages WHERE conversation_id = ? ORDER BY created_at, seq",
-            (conv_id,),
-        )
-        siblings: dict[str | None, list[str]] = {}
-        for parent_id, msg_id in rows:
-            siblings.setdefault(parent_id, []).append(msg_id)
-        return siblings
+        return select_siblings(self._db, conv_id)
 
     def usage_rows(self, conv_id: str) -> list[tuple[str | None, dict[str, int]]]:
         """(model, usage) of every message of the conversation that has usage, all branches."""
@@ -440,11 +437,7 @@ class Store:
 
     def current_path(self, conv_id: str) -> list[StoredMessage]:
         """The branch the conversation shows: root .. current leaf; [] when it has none."""
-        seed = "SELECT current_leaf_id FROM conversations WHERE id = ?"
-        return [
-            message_from_row(row)
-            for row in self._db.execute(PATH_SQL.format(seed=seed), (conv_id,))
-        ]
+        return select_current_path(self._db, conv_id)
 
     def set_current_leaf(self, conv_id: str, msg_id: str) -> None:
         """Show the branch ending at ``msg_id``, which must belong to ``conv_id``."""
@@ -462,6 +455,25 @@ class Store:
         if row is None:
             raise NotFoundError(f"no message {msg_id}")
         return str(row[0])
+
+    def open_branch(self, conv_id: str, at_message: str | None = None) -> BranchSnapshot | None:
+        """The conversation, its current branch, sibling map and attachment records,
+        read in one transaction (so they agree); None when there is no such conversation.
+
+        With ``at_message``, the branch through that message (down to its newest leaf)
+        becomes the current one first.
+
+        Raises:
+            NotFoundError: no message ``at_message``.
+        """
+        if at_message is not None:
+            row = self.get_conversation(conv_id)
+            if row is None:
+                return None
+            leaf = self.latest_leaf_under(at_message)
+            if leaf != row.current_leaf_id:
+                self.set_current_leaf(conv_id, leaf)
+        return select_branch(self._db, conv_id)
 
     # Search, recovery, checks
 

@@ -27,7 +27,12 @@ from app.core.store import (
     StoreError,
     attachment_file,
 )
-from app.core.store_records import AttachmentRecord, ConversationExport, ConversationImport
+from app.core.store_records import (
+    AttachmentRecord,
+    BranchSnapshot,
+    ConversationExport,
+    ConversationImport,
+)
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -117,6 +122,11 @@ class AsyncStore:
             await asyncio.shield(asyncio.wrap_future(closing))
         finally:
             self._executor.shutdown(wait=True)  # normally idle by now: returns at once
+
+    async def run(self, function: Callable[[Store], T]) -> T:
+        """``function(store)`` on the store thread: several calls, and work on their
+        results (turning rows into domain objects), in one trip off the GUI thread."""
+        return await self._call(function)
 
     async def attachment_records(self, shas: Sequence[str]) -> dict[str, AttachmentRecord]:
         return await self._call(Store.attachment_records, shas)
@@ -240,6 +250,11 @@ class AsyncStore:
 
     async def current_path(self, conv_id: str) -> list[StoredMessage]:
         return await self._call(Store.current_path, conv_id)
+
+    async def open_branch(
+        self, conv_id: str, at_message: str | None = None
+    ) -> BranchSnapshot | None:
+        return await self._call(Store.open_branch, conv_id, at_message)
 
     async def set_current_leaf(self, conv_id: str, msg_id: str) -> None:
         await self._call(Store.set_current_leaf, conv_id, msg_id)

@@ -59,6 +59,20 @@ class StoredMessage:
 
 
 @dataclass(frozen=True)
+class BranchSnapshot:
+    """What the window needs to show a conversation, read in one go.
+
+    ``path`` is the current branch (root first), ``siblings`` every message id by
+    parent id (see :meth:`Store.sibling_map`), ``records`` the attachments ``path`` uses.
+    """
+
+    conversation: ConversationRow
+    path: tuple[StoredMessage, ...]
+    siblings: dict[str | None, list[str]]
+    records: dict[str, AttachmentRecord]
+
+
+@dataclass(frozen=True)
 class SearchHit:
     """A search match; ``message_id`` is None when the title matched.
 

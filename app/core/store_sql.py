@@ -14,6 +14,7 @@ from typing import Any
 
 from app.core.store_records import (
     AttachmentRecord,
+    BranchSnapshot,
     ConversationRow,
     StoredMessage,
 )
@@ -98,3 +99,37 @@ def select_attachments(db: sqlite3.Connection, shas: Sequence[str]) -> dict[str,
         unique,
     )
     return {row[0]: AttachmentRecord(row[0], row[1], int(row[2]), row[3]) for row in rows}
+
+
+def select_current_path(db: sqlite3.Connection, conv_id: str) -> list[StoredMessage]:
+    """The conversation's current branch, root first; [] when it has none."""
+    seed = "SELECT current_leaf_id FROM conversations WHERE id = ?"
+    return [message_from_row(row) for row in db.execute(PATH_SQL.format(seed=seed), (conv_id,))]
+
+
+def select_siblings(db: sqlite3.Connection, conv_id: str) -> dict[str | None, list[str]]:
+    """Every message id of the conversation by parent id (None: the roots), oldest first."""
+    rows = db.execute(
+        "SELECT parent_id, id FROM messages WHERE conversation_id = ? ORDER BY created_at, seq",
+        (conv_id,),
+    )
+    siblings: dict[str | None, list[str]] = {}
+    for parent_id, msg_id in rows:
+        siblings.setdefault(parent_id, []).append(msg_id)
+    return siblings
+
+
+def select_branch(db: sqlite3.Connection, conv_id: str) -> BranchSnapshot | None:
+    """The conversation, its current branch, sibling map and attachment records, read in
+    one (deferred, lock-free) transaction so that they agree; None: no such conversation."""
+    db.execute("BEGIN")
+    try:
+        row = select_conversation(db, conv_id)
+        if row is None:
+            return None
+        path = tuple(select_current_path(db, conv_id))
+        shas = [sha for message in path for sha in message.attachments]
+        records = select_attachments(db, shas) if shas else {}
+        return BranchSnapshot(row, path, select_siblings(db, conv_id), records)
+    finally:
+        db.execute("COMMIT")

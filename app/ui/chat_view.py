@@ -7,14 +7,29 @@ The bubbles are kept in conversation order. A long conversation is shown from me
 ``offset`` on (the last few dozen), with a "Show earlier messages" button that adds a
 page above: bubble ``i`` shows message ``offset + i`` of the controller's conversation,
 and actions on a bubble are reported with that position.
+
+An opened conversation paints its first screen of bubbles (laid out where they stay:
+:meth:`ChatView.settle`); the rest of its window is built after that paint, in idle
+slices (:meth:`ChatView.build_later`), and anything that changes the bubbles from
+outside first finishes that building. A live chat keeps at most :data:`LIVE_LIMIT`
+bubbles while the reader follows the bottom.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeAlias
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtWidgets import QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.core.conversation import Message
 
@@ -27,8 +42,39 @@ FIRST_ITEM = 2  # layout items before the first bubble: the placeholder, the ear
 ANCHOR_MARGIN = 24
 LIVE_LIMIT = 40  # bubbles kept while chatting; past it the oldest go, down to LIVE_KEEP
 LIVE_KEEP = 20
+FILL_SLICE_MS = 16  # GUI time of one idle slice (a frame) building the rest of a window
+SETTLE_PASSES = 2  # a reply's height follows its width: one pass more
+FILL_FALLBACK_MS = 250  # the slices start this late when no paint comes (a hidden view)
 
 Bubble: TypeAlias = "UserBubble | AssistantBubble | ToolCallCard"
+FillStep: TypeAlias = Callable[[], bool]
+
+
+class AfterPaint(QObject):
+    """Calls ``done`` once one of the widgets :meth:`arm` was given is painted (at the
+    start of that paint: ``done`` should only schedule work)."""
+
+    def __init__(self, done: Callable[[], None], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._done = done
+        self._widgets: list[QWidget] = []
+
+    def arm(self, widgets: list[QWidget]) -> None:
+        self.disarm()
+        self._widgets = list(widgets)
+        for widget in self._widgets:
+            widget.installEventFilter(self)
+
+    def disarm(self) -> None:
+        for widget in self._widgets:
+            widget.removeEventFilter(self)
+        self._widgets = []
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and self._widgets:
+            self.disarm()
+            self._done()
+        return False
 
 
 class ChatView(QScrollArea):
@@ -92,6 +138,11 @@ class ChatView(QScrollArea):
         self._countdown = QTimer(self)
         self._countdown.setInterval(1000)
         self._countdown.timeout.connect(self._tick_countdown)
+        self._filling: FillStep | None = None
+        self._fill_timer = QTimer(self)
+        self._fill_timer.setSingleShot(True)
+        self._fill_timer.timeout.connect(self._fill_slice)
+        self._after_paint = AfterPaint(lambda: self._fill_timer.start(0), self)
         bar = self.verticalScrollBar()
         bar.valueChanged.connect(self._remember_position)
         bar.rangeChanged.connect(self._follow)
@@ -113,7 +164,9 @@ class ChatView(QScrollArea):
     # -- building the conversation ------------------------------------------------
 
     def clear(self, offset: int = 0) -> None:
-        """Remove every bubble; the next one added shows message ``offset``."""
+        """Remove every bubble (and drop what :meth:`build_later` left to build); the
+        next one added shows message ``offset``."""
+        self._stop_filling()
         self._remove_from(FIRST_ITEM)
         self.placeholder.show()
         self._stick_to_bottom = True
@@ -128,6 +181,7 @@ class ChatView(QScrollArea):
 
     def truncate(self, position: int) -> None:
         """Remove bubble ``position`` and everything after it (error cards too)."""
+        self.finish_building()
         index = position - self.offset
         if index <= 0:
             return self.clear(max(position, 0))
@@ -167,13 +221,19 @@ class ChatView(QScrollArea):
         """Show the message just sent, at the bottom (where the view then stays)."""
         from app.ui.message_widgets import UserBubble
 
+        self.finish_building()
         bubble = UserBubble(message.content, self._content, message.attachments)
         self.insert_bubble(bubble)
         self._stick_to_bottom = True
         self._anchor = None
-        if len(self.bubbles) > LIVE_LIMIT:
-            self.drop_earliest(len(self.bubbles) - LIVE_KEEP)
+        self._trim_live()
         return bubble
+
+    def _trim_live(self) -> None:
+        """Past :data:`LIVE_LIMIT` bubbles, drop the oldest down to :data:`LIVE_KEEP`;
+        not while the reader is up the page (what they read stays)."""
+        if self._stick_to_bottom and len(self.bubbles) > LIVE_LIMIT:
+            self.drop_earliest(len(self.bubbles) - LIVE_KEEP)
 
     def drop_earliest(self, count: int) -> None:
         """Remove the first ``count`` bubbles (and error cards among them); "Show earlier
@@ -191,6 +251,7 @@ class ChatView(QScrollArea):
         self.set_hidden_before(self.offset + count)
 
     def begin_reply(self, model_label: str) -> AssistantBubble:
+        self.finish_building()
         self._retire_error()
         from app.ui.message_widgets import AssistantBubble
 
@@ -198,6 +259,7 @@ class ChatView(QScrollArea):
         bubble.set_status(self.tr("Waiting for the reply…"))
         self.insert_bubble(bubble)
         self.current_reply = bubble
+        self._trim_live()  # a long run of tool calls adds replies without questions
         return bubble
 
     @property
@@ -224,6 +286,77 @@ class ChatView(QScrollArea):
             self._layout.insertWidget(self._layout.indexOf(self.bubbles[index]), bubble)
             self.bubbles.insert(index, bubble)
 
+    def insert_above(self, bubble: Bubble) -> None:
+        """Show ``bubble`` for the message before the first one shown; a reader who is
+        not at the bottom keeps their place."""
+        if not self._stick_to_bottom and self._anchor is None and self.bubbles:
+            self.keep_in_view(self.bubbles[0])
+        self.insert_bubble(bubble, 0)
+        self.set_hidden_before(self.offset - 1)
+
+    def build_later(self, step: FillStep) -> None:
+        """Call ``step`` (it adds one bubble; False when none is left) in idle slices of
+        about :data:`FILL_SLICE_MS`, from the view's next paint on.
+
+        Whatever changes the bubbles from outside first finishes the building
+        (:meth:`finish_building`); :meth:`clear` drops it.
+        """
+        self._stop_filling()
+        self._filling = step
+        if self.isVisible() and self.bubbles:
+            self._after_paint.arm(list(self.bubbles))  # those on screen are painted first
+            self._fill_timer.start(FILL_FALLBACK_MS)
+        else:
+            self._fill_timer.start(0)
+
+    @property
+    def building(self) -> bool:
+        """Whether :meth:`build_later` still has bubbles to add."""
+        return self._filling is not None
+
+    def finish_building(self) -> None:
+        """Add at once every bubble :meth:`build_later` still had to add."""
+        step = self._filling
+        self._stop_filling()
+        while step is not None and step():
+            pass
+
+    def _stop_filling(self) -> None:
+        self._filling = None
+        self._fill_timer.stop()
+        self._after_paint.disarm()
+
+    def _fill_slice(self) -> None:
+        step = self._filling
+        if step is None:
+            return
+        self._stop_filling()  # a step that reaches finish_building() does not recurse
+        deadline = time.perf_counter() + FILL_SLICE_MS / 1000
+        more = step()
+        while more and time.perf_counter() < deadline:
+            more = step()
+        self.settle()
+        if more and self._filling is None:  # nobody started another meanwhile
+            self._filling = step
+            self._fill_timer.start(0)
+
+    def settle(self) -> None:
+        """Lay the bubbles out now, so the next paint shows them where they end up.
+
+        Otherwise the first paint after adding bubbles can come between Qt's layout
+        passes (a reply's height follows its width): a frame of overlapping bubbles.
+        """
+        for index in range(FIRST_ITEM, self._layout.count()):
+            item = self._layout.itemAt(index)
+            widget = item.widget() if item is not None else None
+            if widget is not None and not widget.testAttribute(
+                Qt.WidgetAttribute.WA_WState_ExplicitShowHide
+            ):
+                widget.show()  # bubbles and error cards: Qt would a little later (queued)
+        for _ in range(SETTLE_PASSES):
+            self._layout.activate()
+            QApplication.sendEvent(self, QEvent(QEvent.Type.LayoutRequest))
+
     def keep_in_view(self, bubble: Bubble) -> None:
         """Hold ``bubble`` where it is on screen while bubbles above it are added."""
         self._stick_to_bottom = False
@@ -232,6 +365,8 @@ class ChatView(QScrollArea):
         self._highlight_timer.start()
 
     def bubble_at(self, position: int) -> Bubble | None:
+        if self._filling is not None and not 0 <= position - self.offset < len(self.bubbles):
+            self.finish_building()
         index = position - self.offset
         return self.bubbles[index] if 0 <= index < len(self.bubbles) else None
 
@@ -317,7 +452,9 @@ class ChatView(QScrollArea):
 
     def add_tool_call(self, card: ToolCallCard) -> None:
         """Show the card of a tool call the model just made (it stands for the result)."""
+        self.finish_building()
         self.insert_bubble(card)
+        self._trim_live()
 
     def tool_card(self, call_id: str) -> ToolCallCard | None:
         """The card of call ``call_id`` among the last bubbles, if it is shown."""
@@ -331,6 +468,7 @@ class ChatView(QScrollArea):
     def show_error(self, message: str, retryable: bool) -> ErrorCard:
         from app.ui.message_widgets import ErrorCard
 
+        self.finish_building()
         card = ErrorCard(message, retryable=retryable, parent=self._content)
         card.retryClicked.connect(self.retryRequested)
         self._add(card)

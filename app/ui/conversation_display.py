@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import get_args
 
 from app.api.events import Usage
 from app.api.translation import translate
 from app.core.catalogue import PriceTable, spec_for
-from app.core.conversation import Conversation, Status
+from app.core.conversation import Conversation, Message, Status
 from app.core.mcp_config import TOOL_SEPARATOR
 from app.core.tool_types import BUILTIN_SOURCE, Outcome, ToolCall, ToolResult
 from app.ui.chat_view import ChatView
@@ -19,6 +20,10 @@ OUTCOMES: tuple[str, ...] = get_args(Outcome)
 WINDOW = 40  # messages built when a conversation opens
 PAGE = 40  # messages added by "Show earlier messages"
 FOCUS_CONTEXT = 2  # messages shown above one opened from search
+FIRST_SCREENS = 1.5  # view heights of bubbles built before the first paint (guessed)
+MIN_SCREEN_HEIGHT = 600  # px; a view not laid out yet guesses with this
+BUBBLE_CHROME = 40  # px a bubble adds to its text's lines (at least)
+BUBBLE_INDENT = 60  # px of the view's width a bubble's text does not get
 
 
 def interrupted_note() -> str:
@@ -110,18 +115,79 @@ def show_conversation(
 ) -> None:
     """Rebuild the view from ``conversation``; its last unfinished reply offers Retry.
 
-    Only the last :data:`WINDOW` messages are built (from ``focus`` on, when that is
+    Only the last :data:`WINDOW` messages are shown (from ``focus`` on, when that is
     earlier); "Show earlier messages" adds the rest a page at a time
     (:func:`show_earlier`), so opening a long conversation costs the same as a short one.
+    Of those, the bubbles of the first screen (the last messages, or from ``focus`` on)
+    are built at once; the view builds the others after it has painted.
     """
     messages = conversation.messages
     start = max(0, len(messages) - WINDOW)
     if focus is not None:
+        focus = min(focus, len(messages))
         start = max(0, min(start, focus - FOCUS_CONTEXT))
-    view.clear(start)
-    for position in range(start, len(messages)):
+        first = max(start, focus - FOCUS_CONTEXT)
+        end = focus + first_screen(view, messages[focus:])  # it goes to the top
+    else:
+        end = len(messages)
+        first = end - first_screen(view, messages[start:][::-1])
+    view.clear(first)
+    for position in range(first, end):
         view.insert_bubble(_bubble_for(view, conversation, position, prices))
-    last = messages[-1] if messages else None
+    if end == len(messages):
+        show_last_error(view, conversation)
+    view.settle()
+    if first > start or end < len(messages):
+        view.build_later(WindowFill(view, conversation, prices, start))
+
+
+class WindowFill:
+    """The rest of an opened window, one bubble a call (see :meth:`ChatView.build_later`):
+    the messages after the bubbles shown, then those above them down to ``start``."""
+
+    def __init__(
+        self, view: ChatView, conversation: Conversation, prices: PriceTable, start: int
+    ) -> None:
+        self.view, self.conversation, self.prices = view, conversation, prices
+        self.start = start
+        self.end = len(conversation.messages)  # messages added later are the view's own
+
+    def __call__(self) -> bool:
+        view, messages = self.view, self.conversation.messages
+        end = min(self.end, len(messages))
+        below = view.offset + len(view.bubbles)
+        if below < end:
+            view.insert_bubble(_bubble_for(view, self.conversation, below, self.prices))
+            if below + 1 == self.end:  # the last message, as opened
+                show_last_error(view, self.conversation)
+            return True
+        if view.offset <= self.start:
+            return False
+        view.insert_above(_bubble_for(view, self.conversation, view.offset - 1, self.prices))
+        return view.offset > self.start
+
+
+def first_screen(view: ChatView, messages: Sequence[Message]) -> int:
+    """How many of ``messages`` (the nearest first) fill about :data:`FIRST_SCREENS`
+    heights of the view, guessed from their text (at least one)."""
+    metrics = view.fontMetrics()
+    viewport = view.viewport()
+    height = max(viewport.height(), MIN_SCREEN_HEIGHT) * FIRST_SCREENS
+    chars_per_line = max(20, (viewport.width() - BUBBLE_INDENT) // metrics.averageCharWidth())
+    line = metrics.lineSpacing()
+    filled = 0
+    for count, message in enumerate(messages, 1):
+        text = message.content
+        lines = text.count("\n") + len(text) // chars_per_line + 1
+        filled += BUBBLE_CHROME + lines * line
+        if filled >= height:
+            return count
+    return len(messages)
+
+
+def show_last_error(view: ChatView, conversation: Conversation) -> None:
+    """Below a last reply that failed or was cut off: what happened, with Retry."""
+    last = conversation.messages[-1] if conversation.messages else None
     if last is not None and last.role == "assistant":
         if last.status is Status.FAILED:
             view.show_error(last.error or failed_note(), True)
@@ -131,6 +197,7 @@ def show_conversation(
 
 def show_earlier(view: ChatView, conversation: Conversation, prices: PriceTable) -> None:
     """Add the page of messages above the first one shown, keeping the reader's place."""
+    view.finish_building()
     end = view.offset
     start = max(0, end - PAGE)
     if end <= 0 or end > len(conversation.messages):

@@ -106,9 +106,14 @@ class MarkdownView(QTextBrowser):
         self._stream.append(delta)
 
     def finish_markdown(self) -> None:
-        """The streamed text is complete: settle what only the whole text decides."""
+        """The streamed text is complete: settle what only the whole text decides.
+
+        The stream (its scratch document and a copy of the text) is let go: a finished
+        reply stays on screen long after, and a later append would start a new text.
+        """
         if self._stream is not None:
             self._stream.finish()
+            self._stream = None
 
     def surface_palette(self) -> QPalette:
         """The palette of what the text is drawn on: the parent's (the view's own has a

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from pathlib import Path
 
 import pytest
 
+from app.api.events import Usage
 from app.core.conversation import Attachment, Conversation
-from app.core.history import load_latest
+from app.core.history import load_conversation, load_latest, message_from
 from app.core.recorder import Recorder
 from app.core.store_async import AsyncStore
 
@@ -65,5 +67,73 @@ async def test_attachments_are_stored_by_content_and_come_back_with_their_option
         assert (stored[1].fps, stored[1].resolution, stored[0].fps) == (5.0, "max", None)
         assert stored[1].path.read_bytes() == b"fake video"
         assert [a.kind for a in stored] == ["image", "video"]
+    finally:
+        await store.close()
+
+
+async def separate_reads(store: AsyncStore, conv_id: str) -> Conversation:
+    """The conversation as it was loaded before: one store call for each part."""
+    row = await store.get_conversation(conv_id)
+    assert row is not None
+    path = await store.current_path(conv_id)
+    shas = [sha for item in path for sha in item.attachments]
+    records = await store.attachment_records(shas) if shas else {}
+    return Conversation(
+        system_prompt=str(row.settings.get("system_prompt", "")),
+        messages=[message_from(item, records, store.attachment_path) for item in path],
+        id=row.id,
+        title=row.title,
+        siblings=await store.sibling_map(conv_id),
+        model=row.model,
+        settings=dict(row.settings),
+    )
+
+
+@pytest.mark.asyncio
+async def test_one_trip_load_gives_the_conversation_the_separate_reads_give(
+    tmp_path: Path,
+) -> None:
+    picture = tmp_path / "cat.png"
+    picture.write_bytes(b"\x89PNG fake bytes")
+    store = await AsyncStore.open(tmp_path / "mimo.sqlite3", tmp_path / "attachments")
+    try:
+        recorder = Recorder(store)
+        conv = Conversation()
+        conv.system_prompt = "Be brief."
+        question = conv.add_user("What is this?", [Attachment(picture, "image/png", "cat.png", 15)])
+        await recorder.save_user(conv, question, "mimo-v2-omni")
+        assert conv.id is not None
+        first = await store.add_message(
+            conv.id, parent_id=question.id, role="assistant", content="A cat.", model="m"
+        )
+        await store.update_message(first.id, usage={"prompt_tokens": 7, "completion_tokens": 2})
+        await store.add_message(conv.id, parent_id=question.id, role="assistant", content="A dog?")
+
+        loaded = await load_conversation(store, conv.id)
+
+        assert loaded == await separate_reads(store, conv.id)
+        assert loaded is not None
+        assert [m.content for m in loaded.messages] == ["What is this?", "A dog?"]
+        assert loaded.messages[0].attachments[0].name == "cat.png"
+        assert loaded.branch_of(1) == (2, 2)
+
+        older = await load_conversation(store, conv.id, at_message=first.id)
+        assert older is not None and [m.content for m in older.messages][-1] == "A cat."
+        assert older.messages[-1].usage == Usage(
+            prompt_tokens=7, completion_tokens=2, total_tokens=0
+        )
+        assert older == await separate_reads(store, conv.id)  # the switch was saved
+        assert await load_conversation(store, "missing") is None
+    finally:
+        await store.close()
+
+
+@pytest.mark.asyncio
+async def test_a_store_run_happens_on_the_store_thread(tmp_path: Path) -> None:
+    store = await AsyncStore.open(tmp_path / "mimo.sqlite3")
+    try:
+        name = await store.run(lambda _live: threading.current_thread().name)
+        assert name.startswith("mimo-store")
+        assert name != threading.current_thread().name
     finally:
         await store.close()

@@ -602,3 +602,35 @@ def test_update_message_replaces_the_options(store: Store) -> None:
 
     stored = store.get_message(reply.id)
     assert stored is not None and stored.options == {"tool_calls": calls}
+
+
+def test_open_branch_reads_what_the_separate_calls_read(store: Store) -> None:
+    conv, ids = chat(store, "q1", "a1", "q2", "a2", title="Branches")
+    store.add_message(conv, parent_id=ids[1], role="user", content="q2 again")
+    store.set_current_leaf(conv, ids[3])
+
+    snapshot = store.open_branch(conv)
+
+    assert snapshot is not None
+    assert snapshot.conversation == store.get_conversation(conv)
+    assert list(snapshot.path) == store.current_path(conv)
+    assert snapshot.siblings == store.sibling_map(conv)
+    assert snapshot.records == {}
+
+
+def test_open_branch_at_a_message_switches_to_its_newest_leaf_first(store: Store) -> None:
+    conv, ids = chat(store, "q1", "a1", "q2", "a2")
+    edit = store.add_message(conv, parent_id=ids[1], role="user", content="q2 again")
+
+    snapshot = store.open_branch(conv, at_message=ids[2])  # the older version of q2
+
+    assert snapshot is not None
+    assert [m.id for m in snapshot.path] == ids
+    assert snapshot.conversation.current_leaf_id == ids[3]
+    assert [m.id for m in store.current_path(conv)] == ids  # saved as the current branch
+    assert edit.id in snapshot.siblings[ids[1]]
+
+
+def test_open_branch_of_an_unknown_conversation_is_none(store: Store) -> None:
+    assert store.open_branch("missing") is None
+    assert store.open_branch("missing", at_message="missing too") is None

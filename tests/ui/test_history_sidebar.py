@@ -191,7 +191,7 @@ def test_search_opens_the_conversation_at_the_matching_message(app: RunningApp) 
     view = app.window.chat_view
     app.qtbot.waitUntil(lambda: bool(view.bubbles) and view.bubbles[0].text.startswith("Geog"))
     assert not dialog.isVisible()
-    assert len(view.bubbles) == 26
+    app.qtbot.waitUntil(lambda: len(view.bubbles) == 26)  # the rest is built after a paint
     target = view.bubbles[0]
     assert target.property("highlighted") is True
     bar = view.verticalScrollBar()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import random
+import weakref
 from typing import Any
 
 import pytest
@@ -303,3 +305,28 @@ def test_set_markdown_after_a_stream_starts_over(qtbot: QtBot) -> None:
     view.append_markdown("\n\nand a new stream")
 
     assert view.toPlainText() == "and a new stream"
+
+
+def test_a_finished_stream_is_let_go_and_the_text_stays(qtbot: QtBot) -> None:
+    older = {id(o) for o in gc.get_objects() if isinstance(o, MarkdownStream)}
+    bubble = AssistantBubble("MiMo")
+    qtbot.addWidget(bubble)
+    markdown = DOCUMENTS["mixed"]
+    for piece in random_pieces(markdown, random.Random(3), longest=40):
+        bubble.append("", piece)
+    streams = [
+        weakref.ref(o)
+        for o in gc.get_objects()
+        if isinstance(o, MarkdownStream) and id(o) not in older
+    ]
+    assert streams
+
+    bubble.finish("complete")
+    gc.collect()
+
+    assert all(stream() is None for stream in streams)
+    assert bubble.text == markdown
+    one_shot = MarkdownView()
+    qtbot.addWidget(one_shot)
+    one_shot.set_markdown(markdown)
+    assert describe(bubble.body.document()) == describe(one_shot.document())
