@@ -164,6 +164,7 @@ def run(
     import asyncio
 
     from app.assembly import build, shutdown, start
+    from app.core.malloc_tuning import freeze_start_up_objects
     from app.ui.event_loop import AppEventLoop
     from app.ui.unix_signals import SignalWatcher
 
@@ -183,6 +184,7 @@ def run(
 
     async def lifetime() -> None:
         store = await start(parts, ask=args.ask)
+        freeze_start_up_objects()
         report("ready")  # wired, history listed, last chat open
         await quit_requested.wait()
         await shutdown(parts, store=store)

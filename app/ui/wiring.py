@@ -12,6 +12,7 @@ from app.core.catalogue import CostSummary, spec_for
 from app.core.chat_settings import ChatSettings, presets_from_settings, presets_to_json
 from app.core.connection import Connection
 from app.core.conversation import Conversation
+from app.core.malloc_tuning import release_free_memory
 from app.core.paths import AppPaths
 from app.ui.attachment_controller import AttachmentController
 from app.ui.chat_controller import ChatController
@@ -298,6 +299,7 @@ def connect_signals(parts: AppParts) -> KeyDialogOpener:
     chat.replyFailed.connect(view.show_error)
     chat.usageReported.connect(show_usage)
     chat.busyChanged.connect(composer.set_busy)
+    chat.busyChanged.connect(lambda busy: None if busy else release_free_memory())
     chat.authFailed.connect(key_dialog.open)
     # history: sidebar and search
     sidebar.openRequested.connect(history.open)

@@ -14,6 +14,7 @@ import httpx
 from PySide6.QtWidgets import QApplication
 
 from app.assembly import build, shutdown, start
+from app.core.malloc_tuning import freeze_start_up_objects
 from app.core.secrets import FileStore
 from app.ui.wiring import AppParts
 from tests.sim import Plan, Simulator
@@ -55,6 +56,7 @@ async def simulated_app(
         if isinstance(app, QApplication):
             app.setQuitOnLastWindowClosed(False)  # as main() does: quitting is ours to do
         store = await start(parts)
+        freeze_start_up_objects()  # as main() does
         try:
             yield parts, sim
         finally:
