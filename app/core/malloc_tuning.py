@@ -14,6 +14,7 @@ from __future__ import annotations
 import ctypes
 import gc
 import sys
+from functools import cache
 from typing import Any
 
 M_ARENA_MAX = -8  # from glibc's malloc.h
@@ -47,7 +48,9 @@ def release_free_memory() -> bool:
     return True
 
 
+@cache
 def _libc_function(name: str) -> Any:
+    """glibc's function ``name`` (looked up once: ``release_free_memory`` runs per reply)."""
     if not sys.platform.startswith("linux"):
         return None
     try:
